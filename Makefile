@@ -1,0 +1,39 @@
+# 参加支援マッチング — the two commands of the quick start, and the pieces they are made of.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install check lint clean
+
+# Fresh clone → venv with the CPU build of torch pinned, then the project and its test tools.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+# Installs, starts the embedded database, loads the demo data and serves the UI.
+demo: install
+	$(BIN)/matcher db migrate
+	$(BIN)/matcher seed
+	$(BIN)/matcher serve --port $(PORT)
+
+# Installs what the tests need and runs them all.
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check matcher web tests
+	$(BIN)/ruff format --check matcher web tests
+	$(BIN)/mypy matcher web
+
+check: lint test
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

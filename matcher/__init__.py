@@ -1,0 +1,1 @@
+"""参加支援マッチング: the domain package."""

@@ -1,0 +1,45 @@
+"""One typed Settings object for everything configurable, read from MATCHER_* variables or .env."""
+
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("sanka-matcher"))
+
+
+class Settings(BaseSettings):
+    """Everything the product reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="MATCHER_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, description="Any PostgreSQL with the vector extension; unset: the embedded server"
+    )
+    data_dir: Path = Field(default_factory=_default_data_dir, description="Where the embedded database lives")
+    database_name: str = Field(default="matcher", description="Database created on the embedded server")
+    pool_min_size: int = 1
+    pool_max_size: int = 10
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    seeds_dir: Path = Field(
+        default=Path(__file__).resolve().parent.parent / "seeds", description="Demo data loaded by `matcher seed`"
+    )
+    max_import_errors_shown: int = Field(default=200, description="Errors printed per rejected file")
+
+    @property
+    def embedded(self) -> bool:
+        """True when the embedded PostgreSQL is used."""
+        return not self.database_url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

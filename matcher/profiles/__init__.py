@@ -1,0 +1,1 @@
+"""Anonymised needs profiles (ニーズプロファイル)."""

@@ -1,0 +1,78 @@
+"""A needs profile (domain.md §4), with its validation and the PII guard."""
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from matcher.fields import Accommodations, Facts, Latitude, Level, Longitude, check_location, clean_text
+from matcher.profiles.pii import pii_error
+from matcher.schedule import Slots
+from matcher.vocabulary import Consent, ProfileStatus, RewardPreference
+
+_BAND = re.compile(r"^(\d{1,3})-(\d{1,3})$")
+
+
+def _check_band(value: str) -> str:
+    match = _BAND.match(value)
+    if not match:
+        raise ValueError(f"年齢帯は「40-44」のように5歳刻みで書いてください（{value!r}）")
+    low, high = int(match[1]), int(match[2])
+    if low % 5 or high != low + 4 or low > 115:
+        raise ValueError(f"年齢帯は「40-44」のように5歳刻みで書いてください（{value!r}）")
+    return value
+
+
+def _no_pii(value: str) -> str:
+    message = pii_error(value)
+    if message:
+        raise ValueError(message)
+    return value
+
+
+GuardedArea = Annotated[
+    str, BeforeValidator(clean_text), Field(min_length=1, max_length=100), AfterValidator(_no_pii)
+]
+GuardedText = Annotated[str, BeforeValidator(clean_text), Field(max_length=4000), AfterValidator(_no_pii)]
+AgeBand = Annotated[str, BeforeValidator(clean_text), AfterValidator(_check_band)]
+ProfileId = Annotated[
+    str,
+    BeforeValidator(clean_text),
+    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", description="仮名コード: 英数字と _ - で32文字まで"),
+]
+
+
+class NeedsProfile(BaseModel):
+    """ニーズプロファイル: what one person needs, with no direct identifier."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: ProfileId
+    age_band: AgeBand
+    area: GuardedArea
+    lat: Latitude
+    lon: Longitude
+    max_travel_km: Annotated[float, Field(gt=0, le=200)]
+    availability: Annotated[Slots, Field(min_length=1)]
+    contact_tolerance: Level
+    physical_capacity: Level
+    reward_preference: RewardPreference = RewardPreference.any
+    needs_accommodations: Accommodations = []
+    interests: GuardedText = ""
+    narrative: GuardedText = ""
+    stage: Annotated[int, Field(ge=1, le=6)]
+    facts: Facts = []
+    consent: Consent = Consent.none
+    status: ProfileStatus = ProfileStatus.open
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "NeedsProfile":
+        check_location(self.lat, self.lon)
+        if self.lat is None:
+            raise ValueError("圏域の代表点（lat, lon）を書いてください（自宅の住所ではなく圏域の中心）")
+        return self
+
+    def age_range(self) -> tuple[int, int]:
+        """The lowest and highest age the band admits."""
+        low, high = self.age_band.split("-")
+        return int(low), int(high)

@@ -1,0 +1,38 @@
+"""Needs profiles in PostgreSQL."""
+
+from collections.abc import Iterable, Iterator
+
+import psycopg
+from psycopg.rows import dict_row
+
+from matcher.profiles.model import NeedsProfile
+from matcher.sql import queries
+from matcher.storage import UpsertCounts, upsert_all
+
+SQL = queries("profiles")
+JSON_FIELDS = ("availability",)
+
+
+def save_profiles(conn: psycopg.Connection, profiles: Iterable[NeedsProfile]) -> UpsertCounts:
+    """Upserts profiles by id in one transaction."""
+    return upsert_all(conn, SQL.upsert, profiles, JSON_FIELDS)
+
+
+def iter_profiles(conn: psycopg.Connection) -> Iterator[NeedsProfile]:
+    """Every profile in id order."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        for row in cur.execute(SQL.all):
+            yield NeedsProfile.model_validate(row)
+
+
+def get_profile(conn: psycopg.Connection, *, profile_id: str) -> NeedsProfile | None:
+    """One profile, or None."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(SQL.get, {"id": profile_id}).fetchone()
+    return NeedsProfile.model_validate(row) if row else None
+
+
+def count_profiles(conn: psycopg.Connection) -> int:
+    """How many profiles there are."""
+    row = conn.execute(SQL.count).fetchone()
+    return int(row[0]) if row else 0

@@ -1,0 +1,1 @@
+"""The resource registry (社会資源)."""

@@ -1,0 +1,85 @@
+"""Weekly time slots ({day, start, end}) shared by listings and profiles."""
+
+import json
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+
+from matcher.vocabulary import LABELS, Day
+
+_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
+_SLOT_TEXT = re.compile(r"^\s*(\w+)\s+(\d{1,2}:\d{2})\s*[-–〜~]\s*(\d{1,2}:\d{2})\s*$")
+DAY_ORDER = [d.value for d in Day]
+_JA_DAYS = {v: k for k, v in LABELS[Day].items()}
+
+
+def _check_time(value: Any) -> str:
+    text = str(value).strip()
+    if len(text) == 4 and text[1] == ":":
+        text = "0" + text
+    if not _TIME.match(text):
+        raise ValueError(f"時刻は HH:MM で書いてください（{value!r}）")
+    return text
+
+
+Clock = Annotated[str, BeforeValidator(_check_time)]
+
+
+def minutes(clock: str) -> int:
+    """Minutes since midnight of an HH:MM time."""
+    hours, mins = clock.split(":")
+    return int(hours) * 60 + int(mins)
+
+
+class TimeSlot(BaseModel):
+    """One weekly slot: a day and a start and end time."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    day: Day
+    start: Clock
+    end: Clock
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> "TimeSlot":
+        if minutes(self.start) >= minutes(self.end):
+            raise ValueError(f"開始（{self.start}）は終了（{self.end}）より前にしてください")
+        return self
+
+    def label(self) -> str:
+        """Japanese text such as 「火 9:00–12:00」."""
+        return f"{LABELS[Day][self.day]} {_short(self.start)}–{_short(self.end)}"
+
+
+def _short(clock: str) -> str:
+    return clock[1:] if clock.startswith("0") else clock
+
+
+def parse_slots(value: Any) -> Any:
+    """Accepts the CSV form 'mon 09:00-12:00; wed 13:00-15:00' (or 月 9:00-12:00) besides a list."""
+    if not isinstance(value, str):
+        return value
+    if value.strip().startswith("["):
+        return json.loads(value)
+    slots = []
+    for part in filter(None, (p.strip() for p in re.split(r"[;；、]", value))):
+        match = _SLOT_TEXT.match(part)
+        if not match:
+            raise ValueError(f"「{part}」は「mon 09:00-12:00」の形ではありません")
+        day = _JA_DAYS.get(match[1].rstrip("曜日"), match[1].lower())
+        slots.append({"day": day, "start": match[2], "end": match[3]})
+    return slots
+
+
+def slots_text(slots: list[TimeSlot]) -> str:
+    """The CSV form of a list of slots."""
+    return "; ".join(f"{s.day} {s.start}-{s.end}" for s in slots)
+
+
+def sort_slots(slots: list[TimeSlot]) -> list[TimeSlot]:
+    """Slots in week order."""
+    return sorted(slots, key=lambda s: (DAY_ORDER.index(s.day), s.start))
+
+
+Slots = Annotated[list[TimeSlot], BeforeValidator(parse_slots)]

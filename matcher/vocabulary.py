@@ -1,0 +1,197 @@
+"""The domain's closed vocabularies (domain.md §3–§5), each code with its Japanese label."""
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """場の種類."""
+
+    cafe = "cafe"
+    farm = "farm"
+    shop = "shop"
+    workplace_b = "workplace_b"
+    workplace_a = "workplace_a"
+    transition = "transition"
+    life_training = "life_training"
+    employment_prep = "employment_prep"
+    activity_center = "activity_center"
+    volunteer_center = "volunteer_center"
+    care_prevention = "care_prevention"
+    silver = "silver"
+    youth_support = "youth_support"
+    shelter = "shelter"
+    library = "library"
+    other = "other"
+
+
+class Programme(StrEnum):
+    """既存事業 (existing statutory programmes)."""
+
+    shuro_b = "shuro_b"
+    shuro_a = "shuro_a"
+    shuro_iko = "shuro_iko"
+    seikatsu_kunren = "seikatsu_kunren"
+    shuro_junbi = "shuro_junbi"
+    ichiji_seikatsu = "ichiji_seikatsu"
+    chiiki_katsudo = "chiiki_katsudo"
+    kaigo_yobo = "kaigo_yobo"
+    silver = "silver"
+    saposute = "saposute"
+    volunteer = "volunteer"
+
+
+class Accommodation(StrEnum):
+    """配慮."""
+
+    short_hours = "short_hours"
+    flexible_absence = "flexible_absence"
+    female_staff = "female_staff"
+    pickup = "pickup"
+    remote = "remote"
+    quiet_space = "quiet_space"
+    step_by_step = "step_by_step"
+
+
+class Reward(StrEnum):
+    """賃金・謝礼の有無."""
+
+    paid = "paid"
+    stipend = "stipend"
+    none = "none"
+
+
+class RewardPreference(StrEnum):
+    """What the person hopes for in reward."""
+
+    paid = "paid"
+    stipend = "stipend"
+    none = "none"
+    any = "any"
+
+
+class ResourceStatus(StrEnum):
+    """掲載状態."""
+
+    active = "active"
+    paused = "paused"
+    closed = "closed"
+
+
+class Fact(StrEnum):
+    """Eligibility facts of a profile."""
+
+    certificate = "certificate"
+    disability_handbook = "disability_handbook"
+    welfare = "welfare"
+    hardship = "hardship"
+    not_in_work_or_school = "not_in_work_or_school"
+    hikikomori = "hikikomori"
+
+
+class Consent(StrEnum):
+    """本人同意の範囲."""
+
+    full = "full"
+    meeting_only = "meeting_only"
+    none = "none"
+
+
+class ProfileStatus(StrEnum):
+    """支援の状態."""
+
+    open = "open"
+    placed = "placed"
+    closed = "closed"
+
+
+class Day(StrEnum):
+    """曜日."""
+
+    mon = "mon"
+    tue = "tue"
+    wed = "wed"
+    thu = "thu"
+    fri = "fri"
+    sat = "sat"
+    sun = "sun"
+
+
+LABELS: dict[type[StrEnum], dict[str, str]] = {
+    Kind: {
+        "cafe": "コミュニティカフェ・居場所",
+        "farm": "農園・農福連携",
+        "shop": "商店・中間的就労",
+        "workplace_b": "就労継続支援B型",
+        "workplace_a": "就労継続支援A型",
+        "transition": "就労移行支援",
+        "life_training": "自立訓練（生活訓練）",
+        "employment_prep": "就労準備支援事業",
+        "activity_center": "地域活動支援センター",
+        "volunteer_center": "ボランティアセンター",
+        "care_prevention": "通いの場・一般介護予防",
+        "silver": "シルバー人材センター",
+        "youth_support": "地域若者サポートステーション",
+        "shelter": "一時生活支援・居住支援",
+        "library": "図書館・公共施設",
+        "other": "その他",
+    },
+    Programme: {
+        "shuro_b": "就労継続支援B型",
+        "shuro_a": "就労継続支援A型",
+        "shuro_iko": "就労移行支援",
+        "seikatsu_kunren": "自立訓練（生活訓練）",
+        "shuro_junbi": "就労準備支援事業",
+        "ichiji_seikatsu": "一時生活支援・居住支援",
+        "chiiki_katsudo": "地域活動支援センター",
+        "kaigo_yobo": "一般介護予防事業（通いの場）",
+        "silver": "シルバー人材センター",
+        "saposute": "地域若者サポートステーション",
+        "volunteer": "社協ボランティアセンター",
+    },
+    Accommodation: {
+        "short_hours": "短時間可",
+        "flexible_absence": "欠席可",
+        "female_staff": "女性スタッフ対応",
+        "pickup": "送迎あり",
+        "remote": "在宅可",
+        "quiet_space": "静かな環境",
+        "step_by_step": "段階的な作業",
+    },
+    Reward: {"paid": "賃金・工賃", "stipend": "謝礼・活動費", "none": "無償"},
+    RewardPreference: {"paid": "賃金・工賃", "stipend": "謝礼・活動費", "none": "無償", "any": "こだわらない"},
+    ResourceStatus: {"active": "受け入れ中", "paused": "休止中", "closed": "終了"},
+    Fact: {
+        "certificate": "障害福祉サービス受給者証",
+        "disability_handbook": "障害者手帳",
+        "welfare": "生活保護受給",
+        "hardship": "生活困窮（就労準備支援事業の要件該当）",
+        "not_in_work_or_school": "無業",
+        "hikikomori": "ひきこもり状態",
+    },
+    Consent: {
+        "full": "本人同意",
+        "meeting_only": "支援会議限定",
+        "none": "未同意",
+    },
+    ProfileStatus: {"open": "支援中", "placed": "参加中", "closed": "終結"},
+    Day: {"mon": "月", "tue": "火", "wed": "水", "thu": "木", "fri": "金", "sat": "土", "sun": "日"},
+}
+
+CONTACT_LEVELS = {1: "一人作業中心", 2: "少人数", 3: "接客・大人数"}
+PHYSICAL_LOADS = {1: "軽い", 2: "普通", 3: "重い"}
+STAGES = {
+    1: "居場所への参加",
+    2: "継続的な通所",
+    3: "中間的就労",
+    4: "就労体験",
+    5: "就労準備",
+    6: "一般就労",
+}
+
+
+def label(value: StrEnum | str | None, enum: type[StrEnum] | None = None) -> str:
+    """The Japanese label of a vocabulary code ('' for None)."""
+    if value is None:
+        return ""
+    enum = enum or type(value)  # type: ignore[assignment]
+    return LABELS.get(enum, {}).get(str(value), str(value))  # type: ignore[arg-type]
