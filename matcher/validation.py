@@ -29,6 +29,10 @@ def _choices(ctx: dict[str, Any]) -> str:
     return str(ctx.get("expected", "")).replace("' or '", "', '").replace("'", "")
 
 
+def _num(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 _MESSAGES = {
     "missing": lambda e: "必須項目がありません",
     "extra_forbidden": lambda e: "知らない項目です（項目名の綴りを確かめてください）",
@@ -50,10 +54,10 @@ _MESSAGES = {
     "date_parsing": lambda e: f"日付は YYYY-MM-DD で書いてください（{e['input']!r}）",
     "date_from_datetime_parsing": lambda e: f"日付は YYYY-MM-DD で書いてください（{e['input']!r}）",
     "date_type": lambda e: f"日付は YYYY-MM-DD で書いてください（{e['input']!r}）",
-    "greater_than_equal": lambda e: f"{e['ctx']['ge']} 以上にしてください（{e['input']!r}）",
-    "greater_than": lambda e: f"{e['ctx']['gt']} より大きくしてください（{e['input']!r}）",
-    "less_than_equal": lambda e: f"{e['ctx']['le']} 以下にしてください（{e['input']!r}）",
-    "less_than": lambda e: f"{e['ctx']['lt']} 未満にしてください（{e['input']!r}）",
+    "greater_than_equal": lambda e: f"{_num(e['ctx']['ge'])} 以上にしてください（{e['input']!r}）",
+    "greater_than": lambda e: f"{_num(e['ctx']['gt'])} より大きくしてください（{e['input']!r}）",
+    "less_than_equal": lambda e: f"{_num(e['ctx']['le'])} 以下にしてください（{e['input']!r}）",
+    "less_than": lambda e: f"{_num(e['ctx']['lt'])} 未満にしてください（{e['input']!r}）",
     "string_too_short": lambda e: "空にはできません",
     "too_short": lambda e: "空にはできません",
     "string_too_long": lambda e: f"長すぎます（{e['ctx']['max_length']}文字まで）",
