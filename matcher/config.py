@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     port: int = 8000
 
     seeds_dir: Path = Field(
-        default=Path(__file__).resolve().parent.parent / "seeds", description="Demo data loaded by `matcher seed`"
+        default=Path(__file__).resolve().parent.parent / "seeds",
+        description="Demo data loaded by `matcher seed`",
     )
     max_import_errors_shown: int = Field(default=200, description="Errors printed per rejected file")
 

@@ -55,7 +55,11 @@ def decode(data: bytes, filename: str) -> str:
         line = data[: exc.start].count(b"\n") + 1
         raise ImportRejected(
             filename,
-            [RowError(line, "", f"UTF-8 ではありません（{exc.start + 1}バイト目）。UTF-8 で保存し直してください")],
+            [
+                RowError(
+                    line, "", f"UTF-8 ではありません（{exc.start + 1}バイト目）。UTF-8 で保存し直してください"
+                )
+            ],
         ) from None
 
 
@@ -66,7 +70,9 @@ def file_format(filename: str) -> str:
         return "jsonl"
     if suffix == ".csv":
         return "csv"
-    raise ImportRejected(filename, [RowError(0, "", f"拡張子 {suffix or '（なし）'} は読めません（.jsonl か .csv）")])
+    raise ImportRejected(
+        filename, [RowError(0, "", f"拡張子 {suffix or '（なし）'} は読めません（.jsonl か .csv）")]
+    )
 
 
 def jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
@@ -101,7 +107,10 @@ def csv_rows(text: str, model: type[BaseModel]) -> Iterator[tuple[int, dict[str,
     for cells in reader:
         if any(c.strip() for c in cells):
             if len(cells) != len(header):
-                yield line, RowError(line, "", f"列の数が見出し（{len(header)}列）と違います（{len(cells)}列）")
+                yield (
+                    line,
+                    RowError(line, "", f"列の数が見出し（{len(header)}列）と違います（{len(cells)}列）"),
+                )
             else:
                 yield line, {h: c for h, c in zip(header, cells, strict=True) if c.strip() != ""}
         line = reader.line_num + 1

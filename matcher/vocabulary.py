@@ -158,7 +158,12 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "step_by_step": "段階的な作業",
     },
     Reward: {"paid": "賃金・工賃", "stipend": "謝礼・活動費", "none": "無償"},
-    RewardPreference: {"paid": "賃金・工賃", "stipend": "謝礼・活動費", "none": "無償", "any": "こだわらない"},
+    RewardPreference: {
+        "paid": "賃金・工賃",
+        "stipend": "謝礼・活動費",
+        "none": "無償",
+        "any": "こだわらない",
+    },
     ResourceStatus: {"active": "受け入れ中", "paused": "休止中", "closed": "終了"},
     Fact: {
         "certificate": "障害福祉サービス受給者証",

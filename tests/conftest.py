@@ -38,7 +38,9 @@ def create_database(admin: str, name: str, template: str | None = None) -> str:
     with psycopg.connect(make_conninfo(admin, dbname="postgres"), autocommit=True) as conn:
         query = sql.SQL("create database {}").format(sql.Identifier(name))
         if template:
-            query = sql.SQL("create database {} template {}").format(sql.Identifier(name), sql.Identifier(template))
+            query = sql.SQL("create database {} template {}").format(
+                sql.Identifier(name), sql.Identifier(template)
+            )
         conn.execute(query)
     return make_conninfo(admin, dbname=name)
 

@@ -27,7 +27,9 @@ def test_demo_registry_covers_every_kind_and_a_real_city(seeded_conn: psycopg.Co
     wam = seeded_conn.execute("select count(*) from resource where source = 'wamnet'").fetchone()[0]
     profiles = seeded_conn.execute("select count(*) from needs_profile").fetchone()[0]
     assert own >= 40 and profiles >= 30 and wam >= 10
-    areas = {row[0] for row in seeded_conn.execute("select distinct area from resource where source = 'wamnet'")}
+    areas = {
+        row[0] for row in seeded_conn.execute("select distinct area from resource where source = 'wamnet'")
+    }
     assert areas == {"松江市"}
 
 

@@ -53,12 +53,11 @@ class Resource(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> "Resource":
         check_location(self.lat, self.lon)
-        if self.capacity_open is not None and self.capacity_total is not None:
-            if self.capacity_open > self.capacity_total:
-                raise ValueError(
-                    f"受け入れ可能数（capacity_open={self.capacity_open}）が"
-                    f"定員（capacity_total={self.capacity_total}）を超えています"
-                )
+        open_, total = self.capacity_open, self.capacity_total
+        if open_ is not None and total is not None and open_ > total:
+            raise ValueError(
+                f"受け入れ可能数（capacity_open={open_}）が定員（capacity_total={total}）を超えています"
+            )
         if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
             raise ValueError(f"年齢要件の下限（{self.min_age}）が上限（{self.max_age}）を超えています")
         return self

@@ -53,7 +53,9 @@ NOT_PLACEMENTS = {"就労定着支援": "就労定着支援は配置先ではな
 
 _HOURS = re.compile(r"^(\d{1,2}:\d{2})\s*[-~]\s*(\d{1,2}:\d{2})$")
 _DAY_CHARS = dict(zip("月火水木金土日", DAY_ORDER, strict=True))
-_CLOSED_DAY = re.compile(r"(?:(?<=^)|(?<=[、・,/\s(（毎週及とび※*＊の])|(?<=土(?=日)))([月火水木金土日])(?=曜|[、・,/\s)）祝及と]|$|日(?<=土日))")
+_CLOSED_DAY = re.compile(
+    r"(?:(?<=^)|(?<=[、・,/\s(（毎週及とび※*＊の])|(?<=土(?=日)))([月火水木金土日])(?=曜|[、・,/\s)）祝及と]|$|日(?<=土日))"
+)
 _PREFECTURE = re.compile(r"^(?:東京都|北海道|京都府|大阪府|.{2,3}県)")
 
 
@@ -207,7 +209,10 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, dict[str, str]]]:
     if missing:
         raise ImportRejected(
             filename,
-            [RowError(1, c, "WAM NET の列がありません（WAM NET オープンデータのCSVか確かめてください）") for c in missing],
+            [
+                RowError(1, c, "WAM NET の列がありません（WAM NET オープンデータのCSVか確かめてください）")
+                for c in missing
+            ],
         )
     rows = []
     line = reader.line_num + 1

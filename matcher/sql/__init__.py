@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import LiteralString, cast
 
 SQL_DIR = Path(__file__).parent
-_BLOCK = re.compile(r"^-- name: (?P<name>\w+)\n-- (?P<doc>[^\n]*)\n(?P<sql>.*?)(?=^-- name: |\Z)", re.M | re.S)
+_BLOCK = re.compile(
+    r"^-- name: (?P<name>\w+)\n-- (?P<doc>[^\n]*)\n(?P<sql>.*?)(?=^-- name: |\Z)", re.M | re.S
+)
 
 
 @dataclass(frozen=True)

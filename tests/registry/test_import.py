@@ -25,9 +25,17 @@ CAFE = {
     "assured_at": "2026-09-12",
 }
 FARM = CAFE | {"id": "r-farm", "name": "湖北ねぎ農園", "kind": "farm", "programme": None, "reward": "paid"}
-B_TYPE = CAFE | {"id": "r-b", "name": "木工所", "kind": "workplace_b", "programme": "shuro_b", "hosts_participation": True}
+B_TYPE = CAFE | {
+    "id": "r-b",
+    "name": "木工所",
+    "kind": "workplace_b",
+    "programme": "shuro_b",
+    "hosts_participation": True,
+}
 
-CSV_HEADER = "id,name,kind,description,area,lat,lon,schedule,contact_level,physical_load,reward,accommodations,capacity_total"
+CSV_HEADER = (
+    "id,name,kind,description,area,lat,lon,schedule,contact_level,physical_load,reward,accommodations,capacity_total"
+)
 
 
 def write_jsonl(path: Path, rows: list[dict | str]) -> Path:
@@ -95,7 +103,9 @@ def test_csv_import_reads_lists_and_schedules(cli: Cli, tmp_path: Path) -> None:
 
 BAD_INPUTS = [
     pytest.param("bad.jsonl", '{"id": "r1", "name": ', "bad.jsonl:1:", "JSON", id="malformed-json"),
-    pytest.param("bad.jsonl", json.dumps(CAFE | {"kind": "caffe"}), "bad.jsonl:1: kind:", "caffe", id="wrong-enum"),
+    pytest.param(
+        "bad.jsonl", json.dumps(CAFE | {"kind": "caffe"}), "bad.jsonl:1: kind:", "caffe", id="wrong-enum"
+    ),
     pytest.param(
         "bad.jsonl",
         json.dumps({k: v for k, v in CAFE.items() if k != "reward"}),
@@ -118,14 +128,32 @@ BAD_INPUTS = [
         id="bad-time",
     ),
     pytest.param(
-        "bad.jsonl", json.dumps(CAFE | {"capacity_open": 9}), "bad.jsonl:1:", "定員（capacity_total=4）を超えて", id="open-over-total"
+        "bad.jsonl",
+        json.dumps(CAFE | {"capacity_open": 9}),
+        "bad.jsonl:1:",
+        "定員（capacity_total=4）を超えて",
+        id="open-over-total",
     ),
-    pytest.param("bad.jsonl", json.dumps(CAFE | {"lat": 135.2}), "bad.jsonl:1: lat:", "90 以下", id="lat-range"),
-    pytest.param("bad.jsonl", json.dumps(CAFE | {"contact_level": 4}), "bad.jsonl:1: contact_level:", "3 以下", id="level"),
     pytest.param(
-        "bad.jsonl", json.dumps(CAFE | {"programme": "shuro_c"}), "bad.jsonl:1: programme:", "shuro_b", id="programme"
+        "bad.jsonl", json.dumps(CAFE | {"lat": 135.2}), "bad.jsonl:1: lat:", "90 以下", id="lat-range"
     ),
-    pytest.param("bad.csv", "id,name,colour\nr1,x,red\n", "bad.csv:1: colour:", "知らない列名", id="csv-wrong-header"),
+    pytest.param(
+        "bad.jsonl",
+        json.dumps(CAFE | {"contact_level": 4}),
+        "bad.jsonl:1: contact_level:",
+        "3 以下",
+        id="level",
+    ),
+    pytest.param(
+        "bad.jsonl",
+        json.dumps(CAFE | {"programme": "shuro_c"}),
+        "bad.jsonl:1: programme:",
+        "shuro_b",
+        id="programme",
+    ),
+    pytest.param(
+        "bad.csv", "id,name,colour\nr1,x,red\n", "bad.csv:1: colour:", "知らない列名", id="csv-wrong-header"
+    ),
     pytest.param("bad.jsonl", "", "bad.jsonl", "空です", id="empty-file"),
     pytest.param("bad.txt", "{}", "bad.txt", ".jsonl か .csv", id="unknown-extension"),
 ]

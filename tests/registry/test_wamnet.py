@@ -102,7 +102,12 @@ def test_closed_days_are_read_from_japanese_text(text: str, days: set[str]) -> N
 
 @pytest.mark.parametrize(
     ("text", "hours"),
-    [("09:00-17:00", ("09:00", "17:00")), ("９:３０-１５:００", ("09:30", "15:00")), ("00:00-00:00", None), ("", None)],
+    [
+        ("09:00-17:00", ("09:00", "17:00")),
+        ("９:３０-１５:００", ("09:30", "15:00")),
+        ("00:00-00:00", None),
+        ("", None),
+    ],
 )
 def test_hours_are_parsed_or_unknown(text: str, hours: tuple[str, str] | None) -> None:
     assert parse_hours(text) == hours
