@@ -20,7 +20,7 @@ from matcher.config import Settings, get_settings
 from matcher.seed import load_seeds
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+TEST_DATA = ROOT / "tests" / "data"
 MATCHER_BIN = Path(sys.executable).parent / "matcher"
 
 
@@ -171,7 +171,7 @@ def run_matcher(*args: str, env: dict[str, str], timeout: float = 120) -> subpro
 @pytest.fixture
 def wamnet_file() -> Path:
     """The directory of the real WAM NET open-data files."""
-    path = SHARED_DATA / "wamnet-202503"
+    path = TEST_DATA / "wamnet-202503"
     assert path.is_dir(), f"WAM NET data not found at {path}"
     return path
 
