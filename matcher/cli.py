@@ -1,13 +1,15 @@
 """The `matcher` command."""
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import psycopg
 import typer
 
 from matcher import db
-from matcher.config import get_settings
+from matcher.config import Settings, get_settings
 from matcher.importing import ImportRejected
 from matcher.profiles.store import iter_profiles
 from matcher.registry.store import iter_resources
@@ -18,7 +20,9 @@ import_app = typer.Typer(help="ファイルの取り込み", no_args_is_help=Tru
 export_app = typer.Typer(help="JSON Lines での書き出し", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
+user_app = typer.Typer(help="利用者", no_args_is_help=True)
 app.add_typer(export_app, name="export")
+app.add_typer(user_app, name="user")
 
 FileArg = Annotated[Path, typer.Argument(help="読み込むファイル", show_default=False)]
 
@@ -56,7 +60,7 @@ def import_resources(file: FileArg) -> None:
     """社会資源（.jsonl / .csv）を id で追加・更新します。1行でも誤りがあれば何も書きません。"""
     from matcher.registry.importer import import_resources as run
 
-    _run_import(lambda conn: run(conn, read_file(file), file.name), file)
+    _run_import(lambda conn: run(conn, read_file(file), file.name))
 
 
 @import_app.command("profiles")
@@ -64,7 +68,7 @@ def import_profiles(file: FileArg) -> None:
     """ニーズプロファイル（.jsonl / .csv）を id で追加・更新します。個人情報チェックあり。"""
     from matcher.profiles.importer import import_profiles as run
 
-    _run_import(lambda conn: run(conn, read_file(file), file.name), file)
+    _run_import(lambda conn: run(conn, read_file(file), file.name))
 
 
 @import_app.command("wamnet")
@@ -77,20 +81,109 @@ def import_wamnet(
     """WAM NET オープンデータのCSVを既存事業の社会資源として取り込みます。"""
     from matcher.registry.importer import import_wamnet as run
 
-    _run_import(lambda conn: run(conn, read_file(file), file.name, city=city), file)
+    _run_import(lambda conn: run(conn, read_file(file), file.name, city=city))
 
 
-def _run_import(run, file: Path) -> None:  # type: ignore[no-untyped-def]
+def _run_import(run: Callable[[psycopg.Connection], list[str]]) -> None:
+    """Runs an import, prints its summary, then embeds what changed with a progress bar."""
     settings = get_settings()
     try:
         with db.connect(settings) as conn:
-            lines = run(conn)
+            for line in run(conn):
+                typer.echo(line)
+            embed_changed(conn, settings)
     except ImportRejected as exc:
         fail([str(exc), *exc.lines(settings.max_import_errors_shown)])
     except db.DatabaseError as exc:
         fail([str(exc)])
-    for line in lines:
+
+
+def embed_changed(conn: psycopg.Connection, settings: Settings) -> int:
+    """Embeds new and changed texts, showing a progress bar on stderr."""
+    from matcher import embedding
+
+    spec = embedding.EmbeddingSpec.from_settings(settings)
+    bar: Any = None
+
+    def start(total: int) -> None:
+        nonlocal bar
+        if total:
+            bar = typer.progressbar(length=total, label="埋め込み（文章のベクトル化）", file=sys.stderr)
+            bar.__enter__()
+
+    try:
+        done = embedding.sync(conn, spec, on_start=start, on_progress=lambda n: bar.update(n))
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if done:
+        typer.echo(f"埋め込み: {done}件の文章をベクトル化しました（モデル {spec.key}）", err=True)
+    return done
+
+
+@app.command()
+def embed() -> None:
+    """新しい・変わった文章だけを埋め込みます（モデルを変えたときはすべて）。"""
+    settings = get_settings()
+    with db.connect(settings) as conn:
+        done = embed_changed(conn, settings)
+    if not done:
+        typer.echo("埋め込みはすべて最新です")
+
+
+@app.command()
+def propose(
+    profile_id: Annotated[str, typer.Argument(help="ニーズプロファイルのコード", show_default=False)],
+    top: Annotated[int, typer.Option(min=1, max=1000, help="提案の件数")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON で出力")] = False,
+) -> None:
+    """1人分の提案（既存事業→参加支援の順）と、除外した社会資源とその理由を出します。"""
+    from matcher.matching.propose import ProfileNotFound
+    from matcher.matching.propose import propose as run
+
+    settings = get_settings()
+    try:
+        with db.connect(settings) as conn:
+            result = run(conn, settings, profile_id=profile_id, top=top)
+    except ProfileNotFound as exc:
+        fail([str(exc)])
+    if as_json:
+        sys.stdout.write(result.document(top).model_dump_json() + "\n")
+        return
+    for line in render_proposals(result, top):
         typer.echo(line)
+
+
+def render_proposals(result: Any, top: int) -> list[str]:
+    """Proposals as Japanese text for a terminal."""
+    shown = result.proposals[:top]
+    lines = [f"ニーズプロファイル {result.profile_id}: 提案 {len(shown)}件（対象 {len(result.proposals)}件）"]
+    for n, proposal in enumerate(shown, start=1):
+        tier = "既存事業" if proposal.tier == 1 else "参加支援"
+        c = proposal.candidate
+        lines.append(f"{n}. [{tier}] {c.name}（{c.id}）  適合度 {proposal.score:.2f}")
+        lines.extend(f"     ・{reason}" for reason in proposal.reasons)
+    lines.append(f"除外 {len(result.excluded)}件（--json で理由をすべて表示）")
+    return lines
+
+
+@user_app.command("create")
+def user_create(
+    role: Annotated[str, typer.Option(help="coordinator / provider / admin")],
+    name: Annotated[str, typer.Option(help="利用者名（ログイン名）")],
+    resource: Annotated[
+        list[str] | None, typer.Option(help="受け入れ先が編集できる社会資源の id（複数可）")
+    ] = None,
+) -> None:
+    """利用者を作り、API トークンを標準出力に出します（トークンは再表示できません）。"""
+    from matcher.accounts import AccountError, create_user
+
+    try:
+        with db.connect(get_settings()) as conn:
+            _user, token = create_user(conn, name=name, role=role, resource_ids=resource or [])
+    except AccountError as exc:
+        fail([str(exc)])
+    typer.echo(token)
 
 
 @export_app.command("resources")
@@ -114,7 +207,7 @@ def seed() -> None:
     """seeds/ のデモデータを読み込みます（何度実行しても同じ結果）。"""
     from matcher.seed import load_seeds
 
-    _run_import(lambda conn: load_seeds(conn, get_settings().seeds_dir), Path("seeds"))
+    _run_import(lambda conn: load_seeds(conn, get_settings().seeds_dir))
 
 
 @app.command()

@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,10 +15,28 @@ def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("sanka-matcher"))
 
 
+class ScoreWeights(BaseModel):
+    """How much each part of the fit score counts; normalised by their sum."""
+
+    dense: float = Field(default=0.30, ge=0, description="meaning similarity of texts (pgvector)")
+    lexical: float = Field(default=0.25, ge=0, description="shared character n-grams (TF-IDF)")
+    schedule: float = Field(default=0.15, ge=0, description="share of the person's time the listing covers")
+    distance: float = Field(default=0.10, ge=0, description="nearer is better, within max_travel_km")
+    reward: float = Field(default=0.05, ge=0, description="reward matches the person's preference")
+    stage: float = Field(default=0.10, ge=0, description="the place suits the person's 段階")
+    freshness: float = Field(default=0.05, ge=0, description="how recently the host confirmed the listing")
+
+    def as_dict(self) -> dict[str, float]:
+        """The weights by part name."""
+        return self.model_dump()
+
+
 class Settings(BaseSettings):
     """Everything the product reads from its environment."""
 
-    model_config = SettingsConfigDict(env_prefix="MATCHER_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="MATCHER_", env_file=".env", extra="ignore", env_nested_delimiter="__"
+    )
 
     database_url: str | None = Field(
         default=None, description="Any PostgreSQL with the vector extension; unset: the embedded server"
@@ -40,9 +58,20 @@ class Settings(BaseSettings):
         description="sentence-transformers model: a name the machine can load offline, or a local path",
     )
     embedding_query_prefix: str = Field(default="", description="Prepended to profile texts, e.g. 'query: '")
-    embedding_passage_prefix: str = Field(default="", description="Prepended to listing texts, e.g. 'passage: '")
+    embedding_passage_prefix: str = Field(
+        default="", description="Prepended to listing texts, e.g. 'passage: '"
+    )
     embedding_batch_size: int = Field(default=32, ge=1, le=1024)
     embedding_device: str = "cpu"
+
+    weights: ScoreWeights = Field(default_factory=ScoreWeights)
+    min_overlap_minutes: int = Field(
+        default=60, ge=1, description="least weekly overlap of schedule and availability"
+    )
+    fresh_days: int = Field(default=90, ge=1, description="a listing confirmed this recently counts as fresh")
+    stale_days: int = Field(
+        default=365, ge=1, description="a listing confirmed longer ago scores 0 for freshness"
+    )
 
     max_import_errors_shown: int = Field(default=200, description="Errors printed per rejected file")
 

@@ -84,7 +84,9 @@ def encode(spec: EmbeddingSpec, texts: Sequence[str], on_progress: Progress | No
     chunks = []
     for start in range(0, len(texts), spec.batch_size):
         batch = list(texts[start : start + spec.batch_size])
-        chunks.append(model.encode(batch, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False))
+        chunks.append(
+            model.encode(batch, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        )
         if on_progress:
             on_progress(len(batch))
     dim = model.get_embedding_dimension()

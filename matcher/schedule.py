@@ -83,3 +83,34 @@ def sort_slots(slots: list[TimeSlot]) -> list[TimeSlot]:
 
 
 Slots = Annotated[list[TimeSlot], BeforeValidator(parse_slots)]
+
+
+def overlap(first: list[TimeSlot], second: list[TimeSlot]) -> list[TimeSlot]:
+    """The slots both lists share, in week order."""
+    shared = []
+    for a in first:
+        for b in second:
+            start, end = max(minutes(a.start), minutes(b.start)), min(minutes(a.end), minutes(b.end))
+            if a.day == b.day and start < end:
+                shared.append(TimeSlot(day=a.day, start=clock(start), end=clock(end)))
+    return sort_slots(shared)
+
+
+def total_minutes(slots: list[TimeSlot]) -> int:
+    """Minutes in a week the slots cover (counting overlaps once per slot)."""
+    return sum(minutes(s.end) - minutes(s.start) for s in slots)
+
+
+def clock(total: int) -> str:
+    """'09:30' for 570."""
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
+def compact_label(slots: list[TimeSlot]) -> str:
+    """Japanese text grouping days with the same hours: 「火・木 9:00–12:00、土 10:00–15:00」."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for slot in sort_slots(slots):
+        groups.setdefault((slot.start, slot.end), []).append(LABELS[Day][slot.day])
+    return (
+        "、".join(f"{'・'.join(days)} {_short(s)}–{_short(e)}" for (s, e), days in groups.items()) or "未登録"
+    )

@@ -82,7 +82,9 @@ def check(programme: Programme, *, facts: list[Fact] | list[str], age_band: str)
     met = sorted(rule.facts & {Fact(f) for f in facts})
     if rule.facts and not met:
         return Eligibility(programme, False, f"{name}の対象要件（{rule.describe()}）に当てはまりません")
-    if (rule.min_age is not None and low < rule.min_age) or (rule.max_age is not None and high > rule.max_age):
+    if (rule.min_age is not None and low < rule.min_age) or (
+        rule.max_age is not None and high > rule.max_age
+    ):
         return Eligibility(
             programme, False, f"年齢帯 {age_band}歳 は{name}の年齢要件（{rule.describe_age()}）を満たしません"
         )

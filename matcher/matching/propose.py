@@ -1,0 +1,118 @@
+"""Proposals for one profile: classify every listing, tier and score the feasible ones, explain all."""
+
+from datetime import date
+
+import psycopg
+from psycopg.rows import dict_row
+
+from matcher import embedding
+from matcher.config import Settings
+from matcher.matching import scoring
+from matcher.matching.eligibility import eligible_programmes
+from matcher.matching.lexical import LexicalIndex, cached_index
+from matcher.matching.model import Candidate, Exclusion, MatchResult, Proposal
+from matcher.matching.reasons import exclusion_reasons, proposal_reasons
+from matcher.profiles.model import NeedsProfile
+from matcher.profiles.store import get_profile
+from matcher.schedule import TimeSlot
+from matcher.sql import queries
+
+SQL = queries("matching")
+
+
+class ProfileNotFound(LookupError):
+    """No needs profile has this id."""
+
+    def __init__(self, profile_id: str) -> None:
+        super().__init__(f"ニーズプロファイル「{profile_id}」はありません")
+        self.profile_id = profile_id
+
+
+def candidates(
+    conn: psycopg.Connection, profile: NeedsProfile, *, model: str, min_overlap: int
+) -> list[Candidate]:
+    """Every listing with the constraints it fails for this profile and the values reasons quote."""
+    params = {
+        "profile_id": profile.id,
+        "eligible": [str(p) for p in eligible_programmes(facts=profile.facts, age_band=profile.age_band)],
+        "min_overlap": min_overlap,
+        "model": model,
+    }
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(SQL.classify, params).fetchall()
+    return [
+        Candidate(**(row | {"schedule": [TimeSlot.model_validate(s) for s in row["schedule"]]}))
+        for row in rows
+    ]
+
+
+def lexical_index(conn: psycopg.Connection) -> LexicalIndex:
+    """The lexical index of the registry as it is now (rebuilt only when the registry changed)."""
+    row = conn.execute(SQL.registry_version).fetchone()
+    version = row[0] if row else ""
+
+    def load() -> dict[str, str]:
+        return {rid: f"{name}。{desc}" for rid, name, desc in conn.execute(SQL.registry_texts)}
+
+    return cached_index(version, load)
+
+
+def tier_of(candidate: Candidate, eligible: set[str]) -> int:
+    """1 for a programme the person is eligible for (既存事業), 2 for everything else that passed."""
+    return 1 if candidate.programme in eligible else 2
+
+
+def rank(
+    profile: NeedsProfile, rows: list[Candidate], index: LexicalIndex, settings: Settings, today: date
+) -> MatchResult:
+    """Splits listings into proposals (tier 1 first, then fit) and exclusions, each with reasons."""
+    eligible = {str(p) for p in eligible_programmes(facts=profile.facts, age_band=profile.age_band)}
+    feasible = [c for c in rows if not c.codes]
+    query = f"{profile.interests}\n{profile.narrative}"
+    lexical = index.scores(query, [c.id for c in feasible])
+    proposals = []
+    for c in feasible:
+        parts = {
+            "dense": max(0.0, c.dense or 0.0),
+            "lexical": lexical.get(c.id, 0.0),
+            "schedule": scoring.schedule_part(c, profile),
+            "distance": scoring.distance_part(c, profile),
+            "reward": scoring.reward_part(c, profile),
+            "stage": scoring.stage_part(c, profile),
+            "freshness": scoring.freshness_part(c, today, settings.fresh_days, settings.stale_days),
+        }
+        proposals.append(Proposal(c, tier_of(c, eligible), scoring.combine(parts, settings.weights), parts))
+    proposals.sort(key=lambda p: (p.tier, -p.score, p.candidate.id))
+    excluded = [
+        Exclusion(c, exclusion_reasons(c, profile, settings.min_overlap_minutes)) for c in rows if c.codes
+    ]
+    return MatchResult(profile.id, proposals, excluded)
+
+
+def explain(result: MatchResult, profile: NeedsProfile, index: LexicalIndex, top: int | None) -> None:
+    """Writes the reasons of the proposals that will be shown."""
+    for proposal in result.proposals[:top]:
+        c = proposal.candidate
+        description = index.texts.get(c.id, "")
+        proposal.reasons = proposal_reasons(c, profile, proposal.tier, description)
+
+
+def propose(
+    conn: psycopg.Connection,
+    settings: Settings,
+    *,
+    profile_id: str,
+    top: int | None = 10,
+    today: date | None = None,
+) -> MatchResult:
+    """Proposals for one profile, with every exclusion; the profile's text is embedded first if it changed."""
+    profile = get_profile(conn, profile_id=profile_id)
+    if profile is None:
+        raise ProfileNotFound(profile_id)
+    spec = embedding.EmbeddingSpec.from_settings(settings)
+    embedding.sync_one(conn, spec, "profile", profile_id)
+    rows = candidates(conn, profile, model=spec.key, min_overlap=settings.min_overlap_minutes)
+    index = lexical_index(conn)
+    result = rank(profile, rows, index, settings, today or date.today())
+    explain(result, profile, index, top)
+    return result

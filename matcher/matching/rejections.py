@@ -1,0 +1,34 @@
+"""Rejections: a proposal turned down, with its reason, is not proposed again to that profile."""
+
+import psycopg
+
+from matcher.matching.propose import SQL, ProfileNotFound
+from matcher.profiles.store import get_profile
+from matcher.registry.store import get_resource
+
+
+class UnknownResource(LookupError):
+    """No listing has this id."""
+
+    def __init__(self, resource_id: str) -> None:
+        super().__init__(f"社会資源「{resource_id}」はありません")
+
+
+def reject(
+    conn: psycopg.Connection, *, profile_id: str, resource_id: str, reason: str, by: str | None
+) -> None:
+    """Records the rejection (a later one replaces the reason)."""
+    if get_profile(conn, profile_id=profile_id) is None:
+        raise ProfileNotFound(profile_id)
+    if get_resource(conn, resource_id=resource_id) is None:
+        raise UnknownResource(resource_id)
+    with conn.transaction():
+        conn.execute(
+            SQL.reject,
+            {
+                "profile_id": profile_id,
+                "resource_id": resource_id,
+                "reason": reason.strip(),
+                "rejected_by": by,
+            },
+        )

@@ -1,0 +1,34 @@
+-- name: classify
+-- Every listing as seen from one profile: failed constraints, rejection, quoted values, meaning similarity.
+select r.id, r.name, r.kind, r.programme, r.hosts_participation, r.status, r.capacity_total,
+       r.capacity_open, r.schedule, r.contact_level, r.physical_load, r.min_age, r.max_age,
+       r.accommodations, r.reward, r.assured_at,
+       exclusion_codes(r, p, %(eligible)s, %(min_overlap)s)
+           || case when rj.resource_id is null then '{}'::text[] else array['rejected'] end as codes,
+       rj.reason as rejection_reason,
+       great_circle_km(r.lat, r.lon, p.lat, p.lon) as distance_km,
+       overlap_minutes(r.week_slots, p.week_slots) as overlap_minutes,
+       1 - (re.embedding <=> pe.embedding) as dense
+from needs_profile p
+cross join resource r
+left join resource_embedding re on re.resource_id = r.id and re.model = %(model)s
+left join profile_embedding pe on pe.profile_id = p.id and pe.model = %(model)s
+left join rejection rj on rj.profile_id = p.id and rj.resource_id = r.id
+where p.id = %(profile_id)s
+order by r.id;
+
+-- name: registry_version
+-- Changes whenever any listing is added, changed or removed: keys the in-memory lexical index.
+select count(*)::text || ':' || coalesce(max(updated_at)::text, '') || ':' || current_database()
+from resource;
+
+-- name: registry_texts
+-- Every listing's name and description, for the lexical index.
+select id, name, description from resource;
+
+-- name: reject
+-- Records that a coordinator turned a proposal down, and why (a later rejection replaces the reason).
+insert into rejection (profile_id, resource_id, reason, rejected_by)
+values (%(profile_id)s, %(resource_id)s, %(reason)s, %(rejected_by)s)
+on conflict (profile_id, resource_id) do update
+set reason = excluded.reason, rejected_by = excluded.rejected_by, rejected_at = now();

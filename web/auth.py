@@ -1,0 +1,39 @@
+"""Who is asking: Bearer tokens for the API; roles enforced on the server for every route."""
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from matcher.accounts import User, user_for_token
+from web.deps import Conn
+
+_bearer = HTTPBearer(auto_error=False, description="`matcher user create` が出力したトークン")
+
+
+def api_user(
+    conn: Conn, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> User:
+    """The account behind the Bearer token, or 401."""
+    user = user_for_token(conn, credentials.credentials) if credentials else None
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "有効なトークンが必要です（Authorization: Bearer TOKEN）",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+def require_role(*roles: str):  # type: ignore[no-untyped-def]
+    """A dependency that admits only these roles (403 for the others)."""
+
+    def check(user: Annotated[User, Depends(api_user)]) -> User:
+        if user.role not in roles:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "この操作をする権限がありません")
+        return user
+
+    return check
+
+
+Coordinator = Annotated[User, Depends(require_role("coordinator"))]

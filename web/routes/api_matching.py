@@ -1,0 +1,58 @@
+"""JSON API: proposals for a profile and rejections of them."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel, Field, StringConstraints
+
+from matcher.matching.model import ProposalDocument
+from matcher.matching.propose import ProfileNotFound, propose
+from matcher.matching.rejections import UnknownResource, reject
+from web.auth import Coordinator
+from web.deps import Conn, CurrentSettings
+
+router = APIRouter(prefix="/api", tags=["matching"])
+
+
+class RejectionIn(BaseModel):
+    """A coordinator turning a proposal down."""
+
+    resource_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    reason: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
+        Field(description="見送りの理由"),
+    ]
+
+
+class RejectionOut(BaseModel):
+    """The rejection as recorded."""
+
+    profile_id: str
+    resource_id: str
+    reason: str
+
+
+@router.get("/profiles/{profile_id}/proposals", response_model=ProposalDocument)
+def get_proposals(
+    profile_id: str,
+    conn: Conn,
+    settings: CurrentSettings,
+    user: Coordinator,
+    top: Annotated[int, Query(ge=1, le=1000)] = 10,
+) -> ProposalDocument:
+    """提案（既存事業→参加支援の順）と、除外した社会資源とその理由。`matcher propose --json` と同じ文書。"""
+    try:
+        return propose(conn, settings, profile_id=profile_id, top=top).document(top)
+    except ProfileNotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+
+
+@router.post("/profiles/{profile_id}/rejections", response_model=RejectionOut, status_code=201)
+def post_rejection(profile_id: str, body: RejectionIn, conn: Conn, user: Coordinator) -> RejectionOut:
+    """提案の見送りを理由とともに記録します。見送った社会資源はこの方に再び提案されません。"""
+    try:
+        reject(conn, profile_id=profile_id, resource_id=body.resource_id, reason=body.reason, by=user.name)
+    except (ProfileNotFound, UnknownResource) as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    return RejectionOut(profile_id=profile_id, resource_id=body.resource_id, reason=body.reason)
