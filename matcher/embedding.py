@@ -145,7 +145,8 @@ def ensure_index(conn: psycopg.Connection, dim: int) -> None:
         conn.execute(
             sql.SQL(
                 "create index if not exists {name} on resource_embedding"
-                " using hnsw ((embedding::vector({dim})) vector_cosine_ops) where vector_dims(embedding) = {dim}"
+                " using hnsw ((embedding::vector({dim})) vector_cosine_ops)"
+                " where vector_dims(embedding) = {dim}"
             ).format(name=name, dim=sql.Literal(dim))
         )
 

@@ -17,7 +17,10 @@ _CONTENT = re.compile(r"[\u4e00-\u9fff々\u30a0-\u30ffA-Za-z0-9]")
 _KATAKANA = re.compile(r"[\u30a0-\u30ff]+")
 _EDGE_KANA = re.compile(r"^[\u3040-\u309f・、。\s]+|[\u3040-\u309f・、。\s]+$")
 GENERIC = frozenset(
-    "作業 活動 参加 本人 希望 利用 支援 事業 一緒 自分 地域 仕事 可能 場合 程度 以上 以下 時間 最初 少し 人数".split()
+    (
+        "作業 活動 参加 本人 希望 利用 支援 事業 一緒 自分 地域 "
+        "仕事 可能 場合 程度 以上 以下 時間 最初 少し 人数"
+    ).split()
 )
 
 

@@ -1,5 +1,7 @@
 """Reasons in Japanese a coordinator can check against the data: for proposals and for exclusions."""
 
+from collections.abc import Sequence
+
 from matcher.matching.eligibility import check
 from matcher.matching.lexical import shared_phrases
 from matcher.matching.model import Candidate, ExclusionReason
@@ -13,7 +15,7 @@ def km(value: float) -> str:
     return f"{value:.1f}km".replace(".0km", "km")
 
 
-def _accommodations(codes: list[str]) -> str:
+def _accommodations(codes: Sequence[str]) -> str:
     return "・".join(LABELS[Accommodation][c] for c in codes)
 
 

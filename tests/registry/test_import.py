@@ -33,7 +33,12 @@ B_TYPE = CAFE | {
     "hosts_participation": True,
 }
 
-CSV_HEADER = "id,name,kind,description,area,lat,lon,schedule,contact_level,physical_load,reward,accommodations,capacity_total"
+CSV_HEADER = ",".join(
+    [
+        *("id", "name", "kind", "description", "area", "lat", "lon", "schedule"),
+        *("contact_level", "physical_load", "reward", "accommodations", "capacity_total"),
+    ]
+)
 
 
 def write_jsonl(path: Path, rows: list[dict | str]) -> Path:
