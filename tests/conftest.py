@@ -14,7 +14,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from typer.testing import CliRunner
 
-from matcher import db
+from matcher import db, embedding
 from matcher.cli import app
 from matcher.config import Settings, get_settings
 from matcher.seed import load_seeds
@@ -60,6 +60,7 @@ def _template(admin: str, name: str, seeded: bool) -> Iterator[str]:
         if seeded:
             db.configure_connection(conn)
             load_seeds(conn, ROOT / "seeds")
+            embedding.sync(conn, embedding.EmbeddingSpec.from_settings(Settings()))
     yield name
     drop_database(admin, name)
 

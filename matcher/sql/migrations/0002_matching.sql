@@ -20,7 +20,7 @@ $$;
 
 -- Great-circle distance in km (haversine); null when either point is unknown.
 create function great_circle_km(lat1 float8, lon1 float8, lat2 float8, lon2 float8) returns float8
-language sql immutable parallel safe as $$
+language sql immutable strict parallel safe as $$
     select 2 * 6371.0088 * asin(least(1, sqrt(
         power(sin(radians(lat2 - lat1) / 2), 2)
         + cos(radians(lat1)) * cos(radians(lat2)) * power(sin(radians(lon2 - lon1) / 2), 2))))

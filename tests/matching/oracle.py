@@ -1,0 +1,67 @@
+"""An independent, plain-Python reading of the hard constraints of domain.md §6, for checking."""
+
+import math
+
+from matcher.matching.eligibility import eligible_programmes
+from matcher.profiles.model import NeedsProfile
+from matcher.registry.model import Resource
+from matcher.schedule import minutes
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def overlap_minutes(resource: Resource, profile: NeedsProfile) -> int:
+    """Shared minutes, counting each minute of the week once."""
+
+    def week(slots):  # type: ignore[no-untyped-def]
+        days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        covered = set()
+        for s in slots:
+            base = days.index(s.day) * 1440
+            covered.update(range(base + minutes(s.start), base + minutes(s.end)))
+        return covered
+
+    return len(week(resource.schedule) & week(profile.availability))
+
+
+def failed(resource: Resource, profile: NeedsProfile, min_overlap: int) -> set[str]:
+    """Every hard constraint the listing fails for the profile."""
+    low, high = (int(x) for x in profile.age_band.split("-"))
+    eligible = set(eligible_programmes(facts=profile.facts, age_band=profile.age_band))
+    codes = set()
+    if resource.status != "active":
+        codes.add("inactive")
+    if resource.capacity_open == 0:
+        codes.add("no_capacity")
+    if resource.schedule and overlap_minutes(resource, profile) < min_overlap:
+        codes.add("schedule")
+    if (
+        resource.lat is not None
+        and distance_km(resource.lat, resource.lon, profile.lat, profile.lon) > profile.max_travel_km
+    ):
+        codes.add("distance")
+    if (resource.min_age is not None and low < resource.min_age) or (
+        resource.max_age is not None and high > resource.max_age
+    ):
+        codes.add("age")
+    if resource.contact_level > profile.contact_tolerance:
+        codes.add("contact")
+    if resource.physical_load > profile.physical_capacity:
+        codes.add("physical")
+    if not set(profile.needs_accommodations) <= set(resource.accommodations):
+        codes.add("accommodation")
+    if resource.programme and resource.programme not in eligible and not resource.hosts_participation:
+        codes.add("eligibility")
+    return codes
+
+
+def tier(resource: Resource, profile: NeedsProfile) -> int:
+    eligible = set(eligible_programmes(facts=profile.facts, age_band=profile.age_band))
+    return 1 if resource.programme in eligible else 2
