@@ -101,14 +101,23 @@ def open_pool(settings: Settings, url: str | None = None) -> ConnectionPool:
     return pool
 
 
-@contextmanager
-def connect(settings: Settings, *, up_to_date: bool = True) -> Iterator[psycopg.Connection]:
-    """One connection for a CLI command, pgvector registered; the schema migrated unless told not to."""
-    url = database_url(settings)
-    with psycopg.connect(url) as conn:
+def open_connection(settings: Settings, *, up_to_date: bool = True) -> psycopg.Connection:
+    """One connection, pgvector registered; the schema migrated unless told not to. The caller closes it."""
+    conn = psycopg.connect(database_url(settings))
+    try:
         if up_to_date:
             migrate(conn)
         configure_connection(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+@contextmanager
+def connect(settings: Settings, *, up_to_date: bool = True) -> Iterator[psycopg.Connection]:
+    """One connection for a CLI command, closed afterwards (committed unless an error escapes)."""
+    with open_connection(settings, up_to_date=up_to_date) as conn:
         yield conn
 
 

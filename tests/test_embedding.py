@@ -67,7 +67,8 @@ def test_vectors_are_unit_length_and_indexed_with_hnsw(seeded_conn: psycopg.Conn
         row[0]
         for row in seeded_conn.execute(
             "explain select resource_id from resource_embedding where vector_dims(embedding) = 384 "
-            "order by embedding::vector(384) <=> (select embedding::vector(384) from resource_embedding limit 1) limit 5"
+            "order by embedding::vector(384) <=> "
+            "(select embedding::vector(384) from resource_embedding limit 1) limit 5"
         )
     )
     assert "resource_embedding_hnsw_384" in plan

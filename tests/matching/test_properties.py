@@ -6,13 +6,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matcher.config import Settings
+from matcher.matching import audit as oracle
 from matcher.matching.propose import propose
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import save_profiles
 from matcher.registry.model import Resource
 from matcher.registry.store import save_resources
 from matcher.vocabulary import Accommodation, Fact, Kind, Programme
-from tests.matching import oracle
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 

@@ -1,4 +1,6 @@
-"""An independent, plain-Python reading of the hard constraints of domain.md §6, for checking."""
+"""A plain-Python reading of the hard constraints of domain.md §6, independent of the SQL that
+classifies listings: the evaluation counts violations with it, and the property test checks the
+SQL against it."""
 
 import math
 
@@ -9,12 +11,20 @@ from matcher.schedule import minutes
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine, mean Earth radius)."""
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
     a = (
         math.sin((phi2 - phi1) / 2) ** 2
         + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
     )
     return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def listing_distance(resource: Resource, profile: NeedsProfile) -> float | None:
+    """km from the profile's area centroid to the listing, or None when either is not located."""
+    if resource.lat is None or resource.lon is None or profile.lat is None or profile.lon is None:
+        return None
+    return distance_km(resource.lat, resource.lon, profile.lat, profile.lon)
 
 
 def overlap_minutes(resource: Resource, profile: NeedsProfile) -> int:
@@ -42,10 +52,8 @@ def failed(resource: Resource, profile: NeedsProfile, min_overlap: int) -> set[s
         codes.add("no_capacity")
     if resource.schedule and overlap_minutes(resource, profile) < min_overlap:
         codes.add("schedule")
-    if (
-        resource.lat is not None
-        and distance_km(resource.lat, resource.lon, profile.lat, profile.lon) > profile.max_travel_km
-    ):
+    distance = listing_distance(resource, profile)
+    if distance is not None and distance > profile.max_travel_km:
         codes.add("distance")
     if (resource.min_age is not None and low < resource.min_age) or (
         resource.max_age is not None and high > resource.max_age
@@ -63,5 +71,6 @@ def failed(resource: Resource, profile: NeedsProfile, min_overlap: int) -> set[s
 
 
 def tier(resource: Resource, profile: NeedsProfile) -> int:
+    """1 for a programme the person is eligible for, else 2."""
     eligible = set(eligible_programmes(facts=profile.facts, age_band=profile.age_band))
     return 1 if resource.programme in eligible else 2

@@ -1,0 +1,50 @@
+"""The analysis notebooks run top to bottom on a fresh database."""
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::ResourceWarning")
+
+
+def run_notebook(path: Path, env: dict[str, str]) -> nbformat.NotebookNode:
+    notebook = nbformat.read(path, as_version=4)
+    assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code"), (
+        "strip outputs"
+    )
+    old = dict(os.environ)
+    os.environ.update(env)
+    try:
+        NotebookClient(
+            notebook, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        ).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    return notebook
+
+
+def outputs(notebook: nbformat.NotebookNode) -> str:
+    texts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            texts.append(output.get("text", ""))
+            texts.append(output.get("data", {}).get("text/markdown", ""))
+    return "\n".join(texts)
+
+
+def test_matching_quality_notebook_reports_every_variant(database_url: str, tmp_path: Path) -> None:
+    notebook = run_notebook(
+        ROOT / "notebooks" / "01-matching-quality.ipynb", {"MATCHER_DATABASE_URL": database_url}
+    )
+    text = outputs(notebook)
+    assert "26 labelled profiles" in text
+    for variant in ("combined", "dense only", "lexical only", "structure only", "random"):
+        assert f"| {variant}" in text
+    assert "| nDCG@5 | recall@5 | hard-constraint violations | tier-order errors |" in text
+    assert any(o.get("data", {}).get("image/png") for c in notebook.cells for o in c.get("outputs", []))
