@@ -25,6 +25,12 @@ app.add_typer(export_app, name="export")
 app.add_typer(user_app, name="user")
 
 FileArg = Annotated[Path, typer.Argument(help="読み込むファイル", show_default=False)]
+EmbedOption = Annotated[
+    bool,
+    typer.Option(
+        "--embed/--no-embed", help="取り込み後に変わった文章を埋め込む（後で matcher embed でも可）"
+    ),
+]
 
 
 def fail(lines: list[str]) -> None:
@@ -56,19 +62,19 @@ def migrate() -> None:
 
 
 @import_app.command("resources")
-def import_resources(file: FileArg) -> None:
+def import_resources(file: FileArg, embed: EmbedOption = True) -> None:
     """社会資源（.jsonl / .csv）を id で追加・更新します。1行でも誤りがあれば何も書きません。"""
     from matcher.registry.importer import import_resources as run
 
-    _run_import(lambda conn: run(conn, read_file(file), file.name))
+    _run_import(lambda conn: run(conn, read_file(file), file.name), embed)
 
 
 @import_app.command("profiles")
-def import_profiles(file: FileArg) -> None:
+def import_profiles(file: FileArg, embed: EmbedOption = True) -> None:
     """ニーズプロファイル（.jsonl / .csv）を id で追加・更新します。個人情報チェックあり。"""
     from matcher.profiles.importer import import_profiles as run
 
-    _run_import(lambda conn: run(conn, read_file(file), file.name))
+    _run_import(lambda conn: run(conn, read_file(file), file.name), embed)
 
 
 @import_app.command("wamnet")
@@ -77,21 +83,23 @@ def import_wamnet(
     city: Annotated[
         str | None, typer.Option(help="指定機関の市区町村コード（5桁/6桁）または市区町村名で絞り込み")
     ] = None,
+    embed: EmbedOption = True,
 ) -> None:
     """WAM NET オープンデータのCSVを既存事業の社会資源として取り込みます。"""
     from matcher.registry.importer import import_wamnet as run
 
-    _run_import(lambda conn: run(conn, read_file(file), file.name, city=city))
+    _run_import(lambda conn: run(conn, read_file(file), file.name, city=city), embed)
 
 
-def _run_import(run: Callable[[psycopg.Connection], list[str]]) -> None:
+def _run_import(run: Callable[[psycopg.Connection], list[str]], embed: bool = True) -> None:
     """Runs an import, prints its summary, then embeds what changed with a progress bar."""
     settings = get_settings()
     try:
         with db.connect(settings) as conn:
             for line in run(conn):
                 typer.echo(line)
-            embed_changed(conn, settings)
+            if embed:
+                embed_changed(conn, settings)
     except ImportRejected as exc:
         fail([str(exc), *exc.lines(settings.max_import_errors_shown)])
     except db.DatabaseError as exc:

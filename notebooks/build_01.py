@@ -40,7 +40,7 @@ TODAY = date(2026, 11, 27)  # fixed, so freshness scores do not drift with the c
 conn = db.open_connection(settings)
 load_seeds(conn, ROOT / "seeds")
 embedding.sync(conn, embedding.EmbeddingSpec.from_settings(settings))
-print(len(labels), "labelled profiles,", sum(len(l.grades) for l in labels), "graded listings")"""
+print(len(labels), "labelled profiles,", sum(len(label.grades) for label in labels), "graded listings")"""
     ),
     new_markdown_cell("## All labelled profiles"),
     new_code_cell(
@@ -56,7 +56,7 @@ With a median of 4 feasible listings per person, most top-5 lists hold every fea
 order finds them; the profiles below are the ones where the order decides what a coordinator sees."""
     ),
     new_code_cell(
-        """hard = [l for l in labels if feasible_count(conn, settings, l.profile_id) > 5]
+        """hard = [label for label in labels if feasible_count(conn, settings, label.profile_id) > 5]
 hard_scores = evaluate(conn, settings, hard, today=TODAY)
 print(len(hard), "profiles with more than 5 feasible listings")
 display(Markdown(markdown_table(hard_scores)))"""
@@ -84,7 +84,7 @@ plt.close(fig)"""
 
 by_name = {s.variant.split("（")[0]: s for s in scores}
 low, high = paired_bootstrap(by_name["combined"], by_name["lexical only"])
-print(f"combined − lexical only, nDCG@5, 95% paired-bootstrap interval over profiles: [{low:+.3f}, {high:+.3f}]")"""
+print(f"combined − lexical only, nDCG@5, 95% paired-bootstrap interval: [{low:+.3f}, {high:+.3f}]")"""
     ),
     new_markdown_cell(
         """## Why the combination does not win here, and what was tried

@@ -80,3 +80,20 @@ def test_similar_texts_are_closer_than_unrelated_ones() -> None:
         spec, ["vegetable farm work", "gardening and growing plants", "pricing old books"]
     )
     assert float(farm @ garden) > float(farm @ books)
+
+
+def test_an_import_embeds_what_it_added(cli, conn: psycopg.Connection, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    source = tmp_path / "r.jsonl"
+    source.write_text(
+        '{"id": "r-a", "name": "湖北ねぎ農園", "kind": "farm", "description": "ねぎの収穫", "area": "西部",'
+        ' "contact_level": 1, "physical_load": 2, "reward": "paid"}\n',
+        encoding="utf-8",
+    )
+    result = cli("import", "resources", source)
+    assert result.exit_code == 0
+    assert "埋め込み: 1件" in result.stderr
+    assert (
+        conn.execute("select count(*) from resource_embedding where resource_id = 'r-a'").fetchone()[0] == 1
+    )
+    again = cli("import", "resources", source)
+    assert "埋め込み" not in again.stderr

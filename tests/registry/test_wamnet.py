@@ -27,7 +27,7 @@ def test_whole_file_imports_and_the_summary_accounts_for_every_row(
     cli: Cli, conn: psycopg.Connection, wamnet_file: Path, filename: str
 ) -> None:
     path = wamnet_file / filename
-    result = cli("import", "wamnet", path)
+    result = cli("import", "wamnet", path, "--no-embed")
     assert result.exit_code == 0, result.stderr
     rows, imported, skipped = summary_counts(result.stdout)
     assert rows == len(csv_rows(path))
@@ -41,7 +41,7 @@ def test_whole_file_imports_and_the_summary_accounts_for_every_row(
 
 def test_employment_retention_support_is_skipped_with_a_count(cli: Cli, wamnet_file: Path) -> None:
     path = wamnet_file / "csvdownload062.csv"
-    result = cli("import", "wamnet", path)
+    result = cli("import", "wamnet", path, "--no-embed")
     assert result.exit_code == 0, result.stderr
     rows, imported, skipped = summary_counts(result.stdout)
     assert (imported, skipped) == (0, rows)
@@ -49,7 +49,7 @@ def test_employment_retention_support_is_skipped_with_a_count(cli: Cli, wamnet_f
 
 
 def test_rows_become_programme_listings(cli: Cli, wamnet_file: Path) -> None:
-    cli("import", "wamnet", wamnet_file / "csvdownload045.csv")
+    cli("import", "wamnet", wamnet_file / "csvdownload045.csv", "--no-embed")
     listings = {row["id"]: row for row in map(json.loads, cli("export", "resources").stdout.splitlines())}
     first = listings["wam-A0000003583"]  # ｈｉｂｉｎｏ−ｓｈｉｇｏｔｏ in the file
     assert first["name"] == "hibino−shigoto"
@@ -77,7 +77,7 @@ def test_closing_days_remove_weekdays_from_the_schedule(cli: Cli, wamnet_file: P
 
 
 def test_city_filter_by_name_counts_the_rest(cli: Cli, wamnet_file: Path) -> None:
-    result = cli("import", "wamnet", wamnet_file / "csvdownload060.csv", "--city", "松江市")
+    result = cli("import", "wamnet", wamnet_file / "csvdownload060.csv", "--city", "松江市", "--no-embed")
     rows, imported, skipped = summary_counts(result.stdout)
     assert imported == 5 and skipped == rows - 5
     assert "指定の市区町村ではない" in result.stdout
