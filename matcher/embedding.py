@@ -166,6 +166,9 @@ def sync(
     for todo in work:
         if todo.ids:
             store(conn, spec, todo, encode(spec, todo.texts, on_progress))
+    if total:
+        with conn.transaction():
+            conn.execute("analyze resource, resource_embedding, needs_profile, profile_embedding")
     return total
 
 

@@ -2,7 +2,8 @@
 
 import json
 import re
-from typing import Annotated, Any
+from collections.abc import Sequence
+from typing import Annotated, Any, NamedTuple, Protocol, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 
@@ -12,6 +13,28 @@ _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 _SLOT_TEXT = re.compile(r"^\s*(\w+)\s+(\d{1,2}:\d{2})\s*[-–〜~]\s*(\d{1,2}:\d{2})\s*$")
 DAY_ORDER = [d.value for d in Day]
 _JA_DAYS = {v: k for k, v in LABELS[Day].items()}
+
+
+class Slot(NamedTuple):
+    """A weekly slot read back from the database (already validated): cheap to build in bulk."""
+
+    day: str
+    start: str
+    end: str
+
+
+class SlotLike(Protocol):
+    """Anything with a day and a start and end time."""
+
+    @property
+    def day(self) -> str: ...
+    @property
+    def start(self) -> str: ...
+    @property
+    def end(self) -> str: ...
+
+
+S = TypeVar("S", bound=SlotLike)
 
 
 def _check_time(value: Any) -> str:
@@ -77,7 +100,7 @@ def slots_text(slots: list[TimeSlot]) -> str:
     return "; ".join(f"{s.day} {s.start}-{s.end}" for s in slots)
 
 
-def sort_slots(slots: list[TimeSlot]) -> list[TimeSlot]:
+def sort_slots(slots: Sequence[S]) -> list[S]:
     """Slots in week order."""
     return sorted(slots, key=lambda s: (DAY_ORDER.index(s.day), s.start))
 
@@ -85,18 +108,18 @@ def sort_slots(slots: list[TimeSlot]) -> list[TimeSlot]:
 Slots = Annotated[list[TimeSlot], BeforeValidator(parse_slots)]
 
 
-def overlap(first: list[TimeSlot], second: list[TimeSlot]) -> list[TimeSlot]:
+def overlap(first: Sequence[SlotLike], second: Sequence[SlotLike]) -> list[Slot]:
     """The slots both lists share, in week order."""
     shared = []
     for a in first:
         for b in second:
             start, end = max(minutes(a.start), minutes(b.start)), min(minutes(a.end), minutes(b.end))
             if a.day == b.day and start < end:
-                shared.append(TimeSlot(day=a.day, start=clock(start), end=clock(end)))
+                shared.append(Slot(a.day, clock(start), clock(end)))
     return sort_slots(shared)
 
 
-def total_minutes(slots: list[TimeSlot]) -> int:
+def total_minutes(slots: Sequence[SlotLike]) -> int:
     """Minutes in a week the slots cover (counting overlaps once per slot)."""
     return sum(minutes(s.end) - minutes(s.start) for s in slots)
 
@@ -106,7 +129,7 @@ def clock(total: int) -> str:
     return f"{total // 60:02d}:{total % 60:02d}"
 
 
-def compact_label(slots: list[TimeSlot]) -> str:
+def compact_label(slots: Sequence[SlotLike]) -> str:
     """Japanese text grouping days with the same hours: 「火・木 9:00–12:00、土 10:00–15:00」."""
     groups: dict[tuple[str, str], list[str]] = {}
     for slot in sort_slots(slots):

@@ -5,7 +5,7 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from matcher.schedule import TimeSlot
+from matcher.schedule import Slot
 
 
 class ExclusionReason(BaseModel):
@@ -51,7 +51,7 @@ class Candidate:
     status: str
     capacity_total: int | None
     capacity_open: int | None
-    schedule: list[TimeSlot]
+    schedule: tuple[Slot, ...]
     contact_level: int
     physical_load: int
     min_age: int | None

@@ -1,8 +1,10 @@
 """Proposals for one profile: classify every listing, tier and score the feasible ones, explain all."""
 
 from datetime import date
+from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from matcher import embedding
@@ -14,7 +16,7 @@ from matcher.matching.model import Candidate, Exclusion, MatchResult, Proposal
 from matcher.matching.reasons import exclusion_reasons, proposal_reasons
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import get_profile
-from matcher.schedule import TimeSlot
+from matcher.schedule import Slot
 from matcher.sql import queries
 
 SQL = queries("matching")
@@ -40,10 +42,14 @@ def candidates(
     }
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(SQL.classify, params).fetchall()
-    return [
-        Candidate(**(row | {"schedule": [TimeSlot.model_validate(s) for s in row["schedule"]]}))
-        for row in rows
-    ]
+    return [_candidate(row) for row in rows]
+
+
+def _candidate(row: dict[str, Any]) -> Candidate:
+    """A query row as a Candidate; slots come from the database already validated."""
+    return Candidate(
+        **(row | {"schedule": tuple(Slot(s["day"], s["start"], s["end"]) for s in row["schedule"])})
+    )
 
 
 def lexical_index(conn: psycopg.Connection) -> LexicalIndex:
@@ -112,6 +118,69 @@ def propose(
     spec = embedding.EmbeddingSpec.from_settings(settings)
     embedding.sync_one(conn, spec, "profile", profile_id)
     rows = candidates(conn, profile, model=spec.key, min_overlap=settings.min_overlap_minutes)
+    index = lexical_index(conn)
+    result = rank(profile, rows, index, settings, today or date.today())
+    explain(result, profile, index, top)
+    return result
+
+
+def nearest_feasible(
+    conn: psycopg.Connection,
+    profile: NeedsProfile,
+    *,
+    model: str,
+    min_overlap: int,
+    pool: int,
+    exact: bool = False,
+) -> list[Candidate]:
+    """Feasible listings nearest in meaning: the best `pool` of tier 1 and of all, by HNSW (or exact scan)."""
+    stored = conn.execute(SQL.profile_vector, {"profile_id": profile.id, "model": model}).fetchone()
+    if stored is None:
+        return []
+    vector = stored[0]
+    query = sql.SQL(SQL.nearest_feasible).format(dim=sql.Literal(len(vector.to_list())))
+    eligible = [str(p) for p in eligible_programmes(facts=profile.facts, age_band=profile.age_band)]
+    params = {
+        "profile_id": profile.id,
+        "model": model,
+        "q": vector,
+        "eligible": eligible,
+        "min_overlap": min_overlap,
+    }
+    found: dict[str, Candidate] = {}
+    with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(sql.SQL("set local hnsw.ef_search = {}").format(sql.Literal(min(1000, max(40, pool)))))
+        cur.execute("set local hnsw.iterative_scan = relaxed_order")
+        if exact:
+            cur.execute("set local enable_indexscan = off")
+        for tier1_only in (True, False):
+            for row in cur.execute(query, params | {"tier1_only": tier1_only, "pool": pool}).fetchall():
+                found.setdefault(row["id"], _candidate(row))
+    return list(found.values())
+
+
+def propose_top(
+    conn: psycopg.Connection,
+    settings: Settings,
+    *,
+    profile_id: str,
+    top: int = 10,
+    pool: int = 100,
+    exact: bool = False,
+    today: date | None = None,
+) -> MatchResult:
+    """Proposals only (no exclusion list), scored among the feasible listings nearest in meaning.
+
+    For the weekly batch and large registries: candidates come from the HNSW index (or an exact
+    scan), so a listing far in meaning but strong on other parts can be missed; `pool` bounds that.
+    """
+    profile = get_profile(conn, profile_id=profile_id)
+    if profile is None:
+        raise ProfileNotFound(profile_id)
+    spec = embedding.EmbeddingSpec.from_settings(settings)
+    rows = nearest_feasible(
+        conn, profile, model=spec.key, min_overlap=settings.min_overlap_minutes, pool=pool, exact=exact
+    )
     index = lexical_index(conn)
     result = rank(profile, rows, index, settings, today or date.today())
     explain(result, profile, index, top)

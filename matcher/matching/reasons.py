@@ -1,12 +1,13 @@
 """Reasons in Japanese a coordinator can check against the data: for proposals and for exclusions."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from matcher.matching.eligibility import check
 from matcher.matching.lexical import shared_phrases
 from matcher.matching.model import Candidate, ExclusionReason
 from matcher.profiles.model import NeedsProfile
-from matcher.schedule import compact_label, overlap, total_minutes
+from matcher.schedule import SlotLike, compact_label, overlap, total_minutes
 from matcher.vocabulary import CONTACT_LEVELS, LABELS, PHYSICAL_LOADS, Accommodation, Programme
 
 
@@ -28,44 +29,73 @@ def _age_rule(candidate: Candidate) -> str:
     return "・".join(parts)
 
 
+@lru_cache(maxsize=8192)
+def _label(slots: tuple[SlotLike, ...]) -> str:
+    return compact_label(slots)
+
+
+@lru_cache(maxsize=4096)
+def _eligibility(programme: str, facts: tuple[str, ...], age_band: str) -> str:
+    return check(Programme(programme), facts=list(facts), age_band=age_band).reason
+
+
+def _no_capacity(c: Candidate, _p: NeedsProfile, _m: int) -> str:
+    total = f"（定員 {c.capacity_total}名）" if c.capacity_total else ""
+    return f"受け入れ可能数が 0 です{total}"
+
+
+def _schedule(c: Candidate, p: NeedsProfile, min_overlap: int) -> str:
+    where = f"活動日（{_label(tuple(c.schedule))}）と参加可能日（{_label(tuple(p.availability))}）"
+    if c.overlap_minutes:
+        return f"{where}の重なりが週{c.overlap_minutes}分で、{min_overlap}分に足りません"
+    return f"{where}が重なりません"
+
+
+def _contact(c: Candidate, p: NeedsProfile, _m: int) -> str:
+    return (
+        f"対人接触 {c.contact_level}（{CONTACT_LEVELS[c.contact_level]}）が本人の上限 "
+        f"{p.contact_tolerance}（{CONTACT_LEVELS[p.contact_tolerance]}）を超えます"
+    )
+
+
+def _physical(c: Candidate, p: NeedsProfile, _m: int) -> str:
+    return (
+        f"体力負荷 {c.physical_load}（{PHYSICAL_LOADS[c.physical_load]}）が本人の上限 "
+        f"{p.physical_capacity}（{PHYSICAL_LOADS[p.physical_capacity]}）を超えます"
+    )
+
+
+@lru_cache(maxsize=1024)
+def _missing(needed: tuple[str, ...], offered: tuple[str, ...]) -> str:
+    return f"必要な配慮（{_accommodations([a for a in needed if a not in offered])}）がありません"
+
+
+def _accommodation(c: Candidate, p: NeedsProfile, _m: int) -> str:
+    return _missing(tuple(map(str, p.needs_accommodations)), tuple(c.accommodations))
+
+
+def _eligibility_text(c: Candidate, p: NeedsProfile, _m: int) -> str:
+    reason = _eligibility(c.programme or "", tuple(p.facts), p.age_band)
+    return f"{reason}。参加支援としての受け入れもしていません"
+
+
+EXCLUSION_TEXTS: dict[str, Callable[[Candidate, NeedsProfile, int], str]] = {
+    "inactive": lambda c, _p, _m: "休止中です" if c.status == "paused" else "受け入れを終了しています",
+    "no_capacity": _no_capacity,
+    "schedule": _schedule,
+    "distance": lambda c, p, _m: f"距離 {km(c.distance_km or 0)}（上限 {km(p.max_travel_km)}）",
+    "age": lambda c, p, _m: f"年齢帯 {p.age_band}歳 が年齢要件（{_age_rule(c)}）に収まりません",
+    "contact": _contact,
+    "physical": _physical,
+    "accommodation": _accommodation,
+    "eligibility": _eligibility_text,
+    "rejected": lambda c, _p, _m: f"この方には見送り済みです（理由: {c.rejection_reason}）",
+}
+
+
 def exclusion_text(code: str, c: Candidate, profile: NeedsProfile, min_overlap: int) -> str:
     """The Japanese text for one failed constraint, naming the concrete values."""
-    if code == "inactive":
-        return "休止中です" if c.status == "paused" else "受け入れを終了しています"
-    if code == "no_capacity":
-        return (
-            f"受け入れ可能数が 0 です（定員 {c.capacity_total}名）"
-            if c.capacity_total
-            else "受け入れ可能数が 0 です"
-        )
-    if code == "schedule":
-        where = f"活動日（{compact_label(c.schedule)}）と参加可能日（{compact_label(profile.availability)}）"
-        if c.overlap_minutes:
-            return f"{where}の重なりが週{c.overlap_minutes}分で、{min_overlap}分に足りません"
-        return f"{where}が重なりません"
-    if code == "distance":
-        return f"距離 {km(c.distance_km or 0)}（上限 {km(profile.max_travel_km)}）"
-    if code == "age":
-        return f"年齢帯 {profile.age_band}歳 が年齢要件（{_age_rule(c)}）に収まりません"
-    if code == "contact":
-        return (
-            f"対人接触 {c.contact_level}（{CONTACT_LEVELS[c.contact_level]}）が本人の上限 "
-            f"{profile.contact_tolerance}（{CONTACT_LEVELS[profile.contact_tolerance]}）を超えます"
-        )
-    if code == "physical":
-        return (
-            f"体力負荷 {c.physical_load}（{PHYSICAL_LOADS[c.physical_load]}）が本人の上限 "
-            f"{profile.physical_capacity}（{PHYSICAL_LOADS[profile.physical_capacity]}）を超えます"
-        )
-    if code == "accommodation":
-        missing = [a for a in profile.needs_accommodations if a not in c.accommodations]
-        return f"必要な配慮（{_accommodations(missing)}）がありません"
-    if code == "eligibility":
-        reason = check(Programme(c.programme or ""), facts=profile.facts, age_band=profile.age_band).reason
-        return f"{reason}。参加支援としての受け入れもしていません"
-    if code == "rejected":
-        return f"この方には見送り済みです（理由: {c.rejection_reason}）"
-    raise ValueError(f"unknown exclusion code {code}")
+    return EXCLUSION_TEXTS[code](c, profile, min_overlap)
 
 
 def exclusion_reasons(c: Candidate, profile: NeedsProfile, min_overlap: int) -> list[ExclusionReason]:

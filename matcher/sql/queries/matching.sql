@@ -7,7 +7,7 @@ select r.id, r.name, r.kind, r.programme, r.hosts_participation, r.status, r.cap
            || case when rj.resource_id is null then '{}'::text[] else array['rejected'] end as codes,
        rj.reason as rejection_reason,
        great_circle_km(r.lat, r.lon, p.lat, p.lon) as distance_km,
-       overlap_minutes(r.week_slots, p.week_slots) as overlap_minutes,
+       overlap_minutes(r.week_minutes, p.week_minutes) as overlap_minutes,
        1 - (re.embedding <=> pe.embedding) as dense
 from needs_profile p
 cross join resource r
@@ -32,3 +32,28 @@ insert into rejection (profile_id, resource_id, reason, rejected_by)
 values (%(profile_id)s, %(resource_id)s, %(reason)s, %(rejected_by)s)
 on conflict (profile_id, resource_id) do update
 set reason = excluded.reason, rejected_by = excluded.rejected_by, rejected_at = now();
+
+-- name: nearest_feasible
+-- The listings nearest to vector %(q)s that pass every hard constraint, by the HNSW index for dimension {dim}.
+select r.id, r.name, r.kind, r.programme, r.hosts_participation, r.status, r.capacity_total,
+       r.capacity_open, r.schedule, r.contact_level, r.physical_load, r.min_age, r.max_age,
+       r.accommodations, r.reward, r.assured_at,
+       '{{}}'::text[] as codes,
+       null::text as rejection_reason,
+       great_circle_km(r.lat, r.lon, p.lat, p.lon) as distance_km,
+       overlap_minutes(r.week_minutes, p.week_minutes) as overlap_minutes,
+       1 - (re.embedding::vector({dim}) <=> %(q)s::vector({dim})) as dense
+from resource_embedding re
+join resource r on r.id = re.resource_id
+join needs_profile p on p.id = %(profile_id)s
+where vector_dims(re.embedding) = {dim}
+  and re.model = %(model)s
+  and exclusion_codes(r, p, %(eligible)s, %(min_overlap)s) = '{{}}'
+  and (not %(tier1_only)s or r.programme = any(%(eligible)s))
+  and not exists (select 1 from rejection rj where rj.profile_id = p.id and rj.resource_id = r.id)
+order by re.embedding::vector({dim}) <=> %(q)s::vector({dim})
+limit %(pool)s;
+
+-- name: profile_vector
+-- The stored vector of one profile for one model.
+select embedding from profile_embedding where profile_id = %(profile_id)s and model = %(model)s;
