@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import BaseModel, Field
@@ -66,6 +67,13 @@ class Settings(BaseSettings):
     weights: ScoreWeights = Field(default_factory=ScoreWeights)
     min_overlap_minutes: int = Field(
         default=60, ge=1, description="least weekly overlap of schedule and availability"
+    )
+    candidate_search: Literal["exact", "hnsw"] = Field(
+        default="exact",
+        description="top-N proposals: hard constraints first then exact distances, or the HNSW index",
+    )
+    candidate_pool: int = Field(
+        default=100, ge=10, le=5000, description="nearest feasible listings scored per tier"
     )
     fresh_days: int = Field(default=90, ge=1, description="a listing confirmed this recently counts as fresh")
     stale_days: int = Field(

@@ -133,12 +133,17 @@ def nearest_feasible(
     pool: int,
     exact: bool = False,
 ) -> list[Candidate]:
-    """Feasible listings nearest in meaning: the best `pool` of tier 1 and of all, by HNSW (or exact scan)."""
+    """Feasible listings nearest in meaning: the best `pool` of tier 1 and of all.
+
+    exact=False walks the HNSW index, filtering as it goes; exact=True applies the hard constraints
+    first and measures every remaining distance, which is faster when few listings are feasible.
+    """
     stored = conn.execute(SQL.profile_vector, {"profile_id": profile.id, "model": model}).fetchone()
     if stored is None:
         return []
     vector = stored[0]
-    query = sql.SQL(SQL.nearest_feasible).format(dim=sql.Literal(len(vector.to_list())))
+    text = SQL.nearest_feasible_exact if exact else SQL.nearest_feasible_hnsw
+    query = sql.SQL(text).format(dim=sql.Literal(len(vector.to_list())))
     eligible = [str(p) for p in eligible_programmes(facts=profile.facts, age_band=profile.age_band)]
     params = {
         "profile_id": profile.id,
@@ -151,8 +156,6 @@ def nearest_feasible(
     with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
         cur.execute(sql.SQL("set local hnsw.ef_search = {}").format(sql.Literal(min(1000, max(40, pool)))))
         cur.execute("set local hnsw.iterative_scan = relaxed_order")
-        if exact:
-            cur.execute("set local enable_indexscan = off")
         for tier1_only in (True, False):
             for row in cur.execute(query, params | {"tier1_only": tier1_only, "pool": pool}).fetchall():
                 found.setdefault(row["id"], _candidate(row))
@@ -165,21 +168,26 @@ def propose_top(
     *,
     profile_id: str,
     top: int = 10,
-    pool: int = 100,
-    exact: bool = False,
+    exact: bool | None = None,
     today: date | None = None,
 ) -> MatchResult:
     """Proposals only (no exclusion list), scored among the feasible listings nearest in meaning.
 
-    For the weekly batch and large registries: candidates come from the HNSW index (or an exact
-    scan), so a listing far in meaning but strong on other parts can be missed; `pool` bounds that.
+    For the weekly batch and large registries: only the `candidate_pool` feasible listings nearest in
+    meaning (per tier) are scored, so one far in meaning but strong on other parts can be missed.
+    `exact` overrides the `candidate_search` setting.
     """
     profile = get_profile(conn, profile_id=profile_id)
     if profile is None:
         raise ProfileNotFound(profile_id)
     spec = embedding.EmbeddingSpec.from_settings(settings)
     rows = nearest_feasible(
-        conn, profile, model=spec.key, min_overlap=settings.min_overlap_minutes, pool=pool, exact=exact
+        conn,
+        profile,
+        model=spec.key,
+        min_overlap=settings.min_overlap_minutes,
+        pool=settings.candidate_pool,
+        exact=settings.candidate_search == "exact" if exact is None else exact,
     )
     index = lexical_index(conn)
     result = rank(profile, rows, index, settings, today or date.today())

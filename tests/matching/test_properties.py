@@ -5,9 +5,10 @@ import psycopg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from matcher import embedding
 from matcher.config import Settings
 from matcher.matching import audit as oracle
-from matcher.matching.propose import propose
+from matcher.matching.propose import propose, propose_top
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import save_profiles
 from matcher.registry.model import Resource
@@ -110,7 +111,10 @@ def test_proposals_never_break_constraints_and_keep_tier_order(
     with conn.transaction(force_rollback=True):
         save_resources(conn, registry, source="test")
         save_profiles(conn, [profile])
+        embedding.sync(conn, embedding.EmbeddingSpec.from_settings(settings))
         result = propose(conn, settings, profile_id=profile.id, top=None)
+        exact = propose_top(conn, settings, profile_id=profile.id, exact=True)
+        hnsw = propose_top(conn, settings, profile_id=profile.id, exact=False)
     by_id = {r.id: r for r in registry}
     proposed = [p.candidate.id for p in result.proposals]
     excluded = {e.candidate.id: {r.code for r in e.reasons} for e in result.excluded}
@@ -123,3 +127,6 @@ def test_proposals_never_break_constraints_and_keep_tier_order(
         assert codes == oracle.failed(by_id[resource_id], profile, settings.min_overlap_minutes)
     order = [(p.tier, -p.score) for p in result.proposals]
     assert order == sorted(order)
+    # the top-N path finds the same feasible listings (the pool exceeds this registry) in the same order
+    assert [p.candidate.id for p in exact.proposals] == proposed
+    assert {p.candidate.id for p in hnsw.proposals} <= set(proposed)

@@ -24,12 +24,19 @@ language sql immutable strict parallel safe as $$
     select bit_count(a & b)::integer
 $$;
 
--- Great-circle distance in km (haversine); null when either point is unknown.
+-- The haversine term of two points (null when either is unknown).
+create function haversine(lat1 float8, lon1 float8, lat2 float8, lon2 float8) returns float8
+language sql immutable parallel safe as $$
+    select power(sin(radians(lat2 - lat1) / 2), 2)
+           + cos(radians(lat1)) * cos(radians(lat2)) * power(sin(radians(lon2 - lon1) / 2), 2)
+$$;
+
+-- Great-circle distance in km (haversine, clamped against rounding); null when either point is
+-- unknown. A single expression, not strict, so that the planner inlines it into queries.
 create function great_circle_km(lat1 float8, lon1 float8, lat2 float8, lon2 float8) returns float8
-language sql immutable strict parallel safe as $$
-    select 2 * 6371.0088 * asin(least(1, sqrt(
-        power(sin(radians(lat2 - lat1) / 2), 2)
-        + cos(radians(lat1)) * cos(radians(lat2)) * power(sin(radians(lon2 - lon1) / 2), 2))))
+language sql immutable parallel safe as $$
+    select 2 * 6371.0088 * asin(sqrt(haversine(lat1, lon1, lat2, lon2)
+                                     - greatest(haversine(lat1, lon1, lat2, lon2) - 1, 0)))
 $$;
 
 alter table resource add column week_minutes bit(10080) generated always as (week_minutes(schedule)) stored;
@@ -52,6 +59,17 @@ returns text[] language sql stable parallel safe as $$
         case when r.programme is not null and r.programme <> all(eligible) and not r.hosts_participation
              then 'eligibility' end
     ], null)
+$$;
+
+-- True when a listing passes every hard constraint. Cheap necessary conditions come first (each is
+-- implied by an empty exclusion_codes), so most listings are ruled out before the costly checks.
+create function is_feasible(r resource, p needs_profile, eligible text[], min_overlap integer)
+returns boolean language sql stable parallel safe as $$
+    select r.status = 'active'
+       and r.contact_level <= p.contact_tolerance
+       and r.physical_load <= p.physical_capacity
+       and (r.lat is null or abs(r.lat - p.lat) * 110.5 <= p.max_travel_km)
+       and exclusion_codes(r, p, eligible, min_overlap) = '{}'
 $$;
 
 -- Sentence embeddings; `model` and `text_hash` say what made each vector, so only changed texts

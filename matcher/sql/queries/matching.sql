@@ -33,24 +33,44 @@ values (%(profile_id)s, %(resource_id)s, %(reason)s, %(rejected_by)s)
 on conflict (profile_id, resource_id) do update
 set reason = excluded.reason, rejected_by = excluded.rejected_by, rejected_at = now();
 
--- name: nearest_feasible
--- The listings nearest to vector %(q)s that pass every hard constraint, by the HNSW index for dimension {dim}.
+-- name: nearest_feasible_hnsw
+-- Feasible listings nearest to vector %(q)s, walking the HNSW index for dimension {dim} (iterative scan).
 select r.id, r.name, r.kind, r.programme, r.hosts_participation, r.status, r.capacity_total,
        r.capacity_open, r.schedule, r.contact_level, r.physical_load, r.min_age, r.max_age,
-       r.accommodations, r.reward, r.assured_at,
-       '{{}}'::text[] as codes,
-       null::text as rejection_reason,
+       r.accommodations, r.reward, r.assured_at, '{{}}'::text[] as codes, null::text as rejection_reason,
        great_circle_km(r.lat, r.lon, p.lat, p.lon) as distance_km,
        overlap_minutes(r.week_minutes, p.week_minutes) as overlap_minutes,
        1 - (re.embedding::vector({dim}) <=> %(q)s::vector({dim})) as dense
 from resource_embedding re
 join resource r on r.id = re.resource_id
 join needs_profile p on p.id = %(profile_id)s
-where vector_dims(re.embedding) = {dim}
-  and re.model = %(model)s
-  and exclusion_codes(r, p, %(eligible)s, %(min_overlap)s) = '{{}}'
+where vector_dims(re.embedding) = {dim} and re.model = %(model)s
+  and is_feasible(r, p, %(eligible)s, %(min_overlap)s)
   and (not %(tier1_only)s or r.programme = any(%(eligible)s))
   and not exists (select 1 from rejection rj where rj.profile_id = p.id and rj.resource_id = r.id)
+order by re.embedding::vector({dim}) <=> %(q)s::vector({dim})
+limit %(pool)s;
+
+-- name: nearest_feasible_exact
+-- Feasible listings nearest to vector %(q)s: the hard constraints first, then exact distances for those.
+with feasible as materialized (
+    select r.id
+    from resource r
+    join needs_profile p on p.id = %(profile_id)s
+    where is_feasible(r, p, %(eligible)s, %(min_overlap)s)
+      and (not %(tier1_only)s or r.programme = any(%(eligible)s))
+      and not exists (select 1 from rejection rj where rj.profile_id = p.id and rj.resource_id = r.id)
+)
+select r.id, r.name, r.kind, r.programme, r.hosts_participation, r.status, r.capacity_total,
+       r.capacity_open, r.schedule, r.contact_level, r.physical_load, r.min_age, r.max_age,
+       r.accommodations, r.reward, r.assured_at, '{{}}'::text[] as codes, null::text as rejection_reason,
+       great_circle_km(r.lat, r.lon, p.lat, p.lon) as distance_km,
+       overlap_minutes(r.week_minutes, p.week_minutes) as overlap_minutes,
+       1 - (re.embedding::vector({dim}) <=> %(q)s::vector({dim})) as dense
+from feasible f
+join resource r on r.id = f.id
+join needs_profile p on p.id = %(profile_id)s
+join resource_embedding re on re.resource_id = r.id and re.model = %(model)s and vector_dims(re.embedding) = {dim}
 order by re.embedding::vector({dim}) <=> %(q)s::vector({dim})
 limit %(pool)s;
 

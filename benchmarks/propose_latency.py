@@ -1,0 +1,116 @@
+"""Benchmark: latency of one `propose` on synthetic registries of 1,000 / 10,000 / 100,000 listings.
+
+Prints, per size: p50/p95 of the top-10 proposal path (`propose_top`) with the HNSW index and with
+the exact search (hard constraints first, then exact distances) — warm, the profile's own embedding
+excluded — HNSW's recall@10 against exact, p50/p95 of the full document (`propose`: every listing
+classified, every exclusion with its reasons), the HNSW build time and peak Python memory. Run: `.venv/bin/python benchmarks/propose_latency.py`.
+"""
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.synthetic import populate, prepare  # noqa: E402
+from matcher import db, embedding  # noqa: E402
+from matcher.config import Settings  # noqa: E402
+from matcher.matching.propose import propose, propose_top  # noqa: E402
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def timed(run) -> float:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    run()
+    return (time.perf_counter() - start) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--full-queries", type=int, default=10, help="full documents timed per size")
+    args = parser.parse_args()
+    if not os.environ.get("MATCHER_DATABASE_URL"):
+        os.environ["MATCHER_DATA_DIR"] = tempfile.mkdtemp(prefix="matcher-bench-")
+    settings = Settings()
+    conn = db.open_connection(settings)
+    prepare(conn, settings)
+    spec = embedding.EmbeddingSpec.from_settings(settings)
+    profiles = [
+        row[0] for row in conn.execute("select id from needs_profile where status = 'open' order by id")
+    ]
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(f"profiles per size: {len(profiles)} (the demo profiles; their own embedding is not timed)")
+    header = (
+        "| listings | top-10 HNSW p50 | p95 | top-10 exact p50 | p95 | HNSW recall@10 | full document p50 | p95 |"
+        " index build | peak Python MB |"
+    )
+    print(header)
+    print("|" + "---|" * 10)
+    for size in args.sizes:
+        populate(conn, size, spec.key)
+        embedding.ensure_index(conn, 384)
+        build = (
+            timed(lambda: (conn.execute("reindex index resource_embedding_hnsw_384"), conn.commit())) / 1000
+        )
+        for pid in profiles[:2]:  # warm: lexical index, caches, plans
+            propose_top(conn, settings, profile_id=pid, top=10)
+        hnsw, exact, recalls = [], [], []
+        for pid in profiles:
+            ann: list[str] = []
+            ref: list[str] = []
+            hnsw.append(
+                timed(
+                    lambda: ann.extend(
+                        p.candidate.id
+                        for p in propose_top(conn, settings, profile_id=pid, top=10).proposals[:10]
+                    )
+                )
+            )
+            exact.append(
+                timed(
+                    lambda: ref.extend(
+                        p.candidate.id
+                        for p in propose_top(conn, settings, profile_id=pid, top=10, exact=True).proposals[
+                            :10
+                        ]
+                    )
+                )
+            )
+            if ref:
+                recalls.append(len(set(ann) & set(ref)) / len(ref))
+        full = [
+            timed(lambda: propose(conn, settings, profile_id=pid, top=10))
+            for pid in profiles[: args.full_queries]
+        ]
+        tracemalloc.start()
+        propose(conn, settings, profile_id=profiles[0], top=10)
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        print(
+            f"| {size:,} | {percentile(hnsw, 0.5):.1f} ms | {percentile(hnsw, 0.95):.1f} ms |"
+            f" {percentile(exact, 0.5):.1f} ms | {percentile(exact, 0.95):.1f} ms |"
+            f" {statistics.mean(recalls) if recalls else float('nan'):.3f} |"
+            f" {percentile(full, 0.5):.0f} ms | {percentile(full, 0.95):.0f} ms | {build:.1f} s | {peak:.0f} |",
+            flush=True,
+        )
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak resident memory of the benchmark process: {rss:.0f} MB (PostgreSQL not included)")
+    conn.close()
+
+
+if __name__ == "__main__":
+    main()
