@@ -68,6 +68,7 @@ def main() -> None:
         )
         for pid in profiles[:2]:  # warm: lexical index, caches, plans
             propose_top(conn, settings, profile_id=pid, top=10)
+            propose(conn, settings, profile_id=pid, top=10)
         hnsw, exact, recalls = [], [], []
         for pid in profiles:
             ann: list[str] = []

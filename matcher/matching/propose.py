@@ -133,10 +133,11 @@ def nearest_feasible(
     pool: int,
     exact: bool = False,
 ) -> list[Candidate]:
-    """Feasible listings nearest in meaning: the best `pool` of tier 1 and of all.
+    """Feasible listings nearest in meaning, about `pool` per tier.
 
-    exact=False walks the HNSW index, filtering as it goes; exact=True applies the hard constraints
-    first and measures every remaining distance, which is faster when few listings are feasible.
+    exact=True applies the hard constraints first and measures every remaining distance (the best
+    `pool` of each tier); exact=False walks the HNSW index, filtering as it goes (the best `pool` of
+    tier 1, then of all), which pays off only when most listings are feasible.
     """
     stored = conn.execute(SQL.profile_vector, {"profile_id": profile.id, "model": model}).fetchone()
     if stored is None:
@@ -152,6 +153,9 @@ def nearest_feasible(
         "eligible": eligible,
         "min_overlap": min_overlap,
     }
+    if exact:
+        with conn.cursor(row_factory=dict_row) as cur:
+            return [_candidate(row) for row in cur.execute(query, params | {"pool": pool}).fetchall()]
     found: dict[str, Candidate] = {}
     with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
         cur.execute(sql.SQL("set local hnsw.ef_search = {}").format(sql.Literal(min(1000, max(40, pool)))))

@@ -91,6 +91,25 @@ create table profile_embedding (
     embedded_at timestamptz not null default now()
 );
 
+-- A number that changes whenever any listing changes (from a sequence, so it never repeats even
+-- after a rollback): in-memory indexes of the registry are keyed by it.
+create sequence registry_version_seq;
+create table registry_version (
+    only_row boolean primary key default true check (only_row),
+    version  bigint not null
+);
+insert into registry_version (version) values (nextval('registry_version_seq'));
+
+create function bump_registry_version() returns trigger language plpgsql as $$
+begin
+    update registry_version set version = nextval('registry_version_seq');
+    return null;
+end
+$$;
+
+create trigger resource_changed after insert or update or delete or truncate on resource
+for each statement execute function bump_registry_version();
+
 -- A proposal a coordinator turned down, and why; it is not proposed again to that profile.
 create table rejection (
     profile_id  text not null references needs_profile (id) on delete cascade,

@@ -19,8 +19,7 @@ order by r.id;
 
 -- name: registry_version
 -- Changes whenever any listing is added, changed or removed: keys the in-memory lexical index.
-select count(*)::text || ':' || coalesce(max(updated_at)::text, '') || ':' || current_database()
-from resource;
+select current_database() || ':' || version from registry_version;
 
 -- name: registry_texts
 -- Every listing's name and description, for the lexical index.
@@ -52,27 +51,32 @@ order by re.embedding::vector({dim}) <=> %(q)s::vector({dim})
 limit %(pool)s;
 
 -- name: nearest_feasible_exact
--- Feasible listings nearest to vector %(q)s: the hard constraints first, then exact distances for those.
+-- Feasible listings nearest to vector %(q)s, the best %(pool)s of each tier: hard constraints first,
+-- then exact distances for what is left.
 with feasible as materialized (
-    select r.id
+    select r.id, coalesce(r.programme = any(%(eligible)s), false) as tier1
     from resource r
     join needs_profile p on p.id = %(profile_id)s
     where is_feasible(r, p, %(eligible)s, %(min_overlap)s)
-      and (not %(tier1_only)s or r.programme = any(%(eligible)s))
       and not exists (select 1 from rejection rj where rj.profile_id = p.id and rj.resource_id = r.id)
+),
+ranked as (
+    select f.id, re.embedding::vector({dim}) <=> %(q)s::vector({dim}) as distance,
+           row_number() over (partition by f.tier1 order by re.embedding::vector({dim}) <=> %(q)s::vector({dim})) as n
+    from feasible f
+    join resource_embedding re on re.resource_id = f.id and re.model = %(model)s and vector_dims(re.embedding) = {dim}
 )
 select r.id, r.name, r.kind, r.programme, r.hosts_participation, r.status, r.capacity_total,
        r.capacity_open, r.schedule, r.contact_level, r.physical_load, r.min_age, r.max_age,
        r.accommodations, r.reward, r.assured_at, '{{}}'::text[] as codes, null::text as rejection_reason,
        great_circle_km(r.lat, r.lon, p.lat, p.lon) as distance_km,
        overlap_minutes(r.week_minutes, p.week_minutes) as overlap_minutes,
-       1 - (re.embedding::vector({dim}) <=> %(q)s::vector({dim})) as dense
-from feasible f
-join resource r on r.id = f.id
+       1 - k.distance as dense
+from ranked k
+join resource r on r.id = k.id
 join needs_profile p on p.id = %(profile_id)s
-join resource_embedding re on re.resource_id = r.id and re.model = %(model)s and vector_dims(re.embedding) = {dim}
-order by re.embedding::vector({dim}) <=> %(q)s::vector({dim})
-limit %(pool)s;
+where k.n <= %(pool)s
+order by k.distance;
 
 -- name: profile_vector
 -- The stored vector of one profile for one model.
