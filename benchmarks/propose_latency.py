@@ -3,7 +3,8 @@
 Prints, per size: p50/p95 of the top-10 proposal path (`propose_top`) with the HNSW index and with
 the exact search (hard constraints first, then exact distances) — warm, the profile's own embedding
 excluded — HNSW's recall@10 against exact, p50/p95 of the full document (`propose`: every listing
-classified, every exclusion with its reasons), the HNSW build time and peak Python memory. Run: `.venv/bin/python benchmarks/propose_latency.py`.
+classified, every exclusion with its reasons), the HNSW build time and peak Python memory.
+Run: `.venv/bin/python benchmarks/propose_latency.py [--sizes 1000 10000]`.
 """
 
 import argparse
@@ -15,7 +16,9 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -30,10 +33,15 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def timed(run) -> float:  # type: ignore[no-untyped-def]
+def timed(function: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[float, Any]:
+    """Milliseconds a call took, and what it returned."""
     start = time.perf_counter()
-    run()
-    return (time.perf_counter() - start) * 1000
+    result = function(*args, **kwargs)
+    return (time.perf_counter() - start) * 1000, result
+
+
+def top_ids(result: Any) -> list[str]:
+    return [p.candidate.id for p in result.proposals[:10]]
 
 
 def main() -> None:
@@ -50,52 +58,31 @@ def main() -> None:
     profiles = [
         row[0] for row in conn.execute("select id from needs_profile where status = 'open' order by id")
     ]
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"profiles per size: {len(profiles)} (the demo profiles; their own embedding is not timed)")
     header = (
-        "| listings | top-10 HNSW p50 | p95 | top-10 exact p50 | p95 | HNSW recall@10 | full document p50 | p95 |"
-        " index build | peak Python MB |"
+        "| listings | top-10 HNSW p50 | p95 | top-10 exact p50 | p95 | HNSW recall@10"
+        " | full document p50 | p95 | index build | peak Python MB |"
     )
     print(header)
     print("|" + "---|" * 10)
     for size in args.sizes:
         populate(conn, size, spec.key)
         embedding.ensure_index(conn, 384)
-        build = (
-            timed(lambda: (conn.execute("reindex index resource_embedding_hnsw_384"), conn.commit())) / 1000
-        )
+        build, _ = timed(lambda: (conn.execute("reindex index resource_embedding_hnsw_384"), conn.commit()))
         for pid in profiles[:2]:  # warm: lexical index, caches, plans
             propose_top(conn, settings, profile_id=pid, top=10)
             propose(conn, settings, profile_id=pid, top=10)
         hnsw, exact, recalls = [], [], []
         for pid in profiles:
-            ann: list[str] = []
-            ref: list[str] = []
-            hnsw.append(
-                timed(
-                    lambda: ann.extend(
-                        p.candidate.id
-                        for p in propose_top(conn, settings, profile_id=pid, top=10).proposals[:10]
-                    )
-                )
-            )
-            exact.append(
-                timed(
-                    lambda: ref.extend(
-                        p.candidate.id
-                        for p in propose_top(conn, settings, profile_id=pid, top=10, exact=True).proposals[
-                            :10
-                        ]
-                    )
-                )
-            )
-            if ref:
-                recalls.append(len(set(ann) & set(ref)) / len(ref))
+            ms, ann = timed(propose_top, conn, settings, profile_id=pid, top=10, exact=False)
+            hnsw.append(ms)
+            ms, ref = timed(propose_top, conn, settings, profile_id=pid, top=10, exact=True)
+            exact.append(ms)
+            if ref.proposals:
+                recalls.append(len(set(top_ids(ann)) & set(top_ids(ref))) / len(top_ids(ref)))
         full = [
-            timed(lambda: propose(conn, settings, profile_id=pid, top=10))
-            for pid in profiles[: args.full_queries]
+            timed(propose, conn, settings, profile_id=pid, top=10)[0] for pid in profiles[: args.full_queries]
         ]
         tracemalloc.start()
         propose(conn, settings, profile_id=profiles[0], top=10)
@@ -105,7 +92,8 @@ def main() -> None:
             f"| {size:,} | {percentile(hnsw, 0.5):.1f} ms | {percentile(hnsw, 0.95):.1f} ms |"
             f" {percentile(exact, 0.5):.1f} ms | {percentile(exact, 0.95):.1f} ms |"
             f" {statistics.mean(recalls) if recalls else float('nan'):.3f} |"
-            f" {percentile(full, 0.5):.0f} ms | {percentile(full, 0.95):.0f} ms | {build:.1f} s | {peak:.0f} |",
+            f" {percentile(full, 0.5):.0f} ms | {percentile(full, 0.95):.0f} ms |"
+            f" {build / 1000:.1f} s | {peak:.0f} |",
             flush=True,
         )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
