@@ -3,13 +3,19 @@
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
 import psycopg
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from psycopg.rows import dict_row
 
 from matcher.sql import queries
 
 SQL = queries("accounts")
+_hasher = PasswordHasher()
+MIN_PASSWORD = 10
 ROLES = ("coordinator", "provider", "admin")
 ROLE_LABELS = {"coordinator": "コーディネーター", "provider": "受け入れ先", "admin": "管理者"}
 
@@ -37,15 +43,23 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def hash_password(password: str) -> str:
+    """An argon2id hash of a password at least MIN_PASSWORD characters long."""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"パスワードは{MIN_PASSWORD}文字以上にしてください")
+    return _hasher.hash(password)
+
+
 def create_user(
     conn: psycopg.Connection,
     *,
     name: str,
     role: str,
     resource_ids: list[str] | None = None,
-    password_hash: str | None = None,
+    password: str | None = None,
 ) -> tuple[User, str]:
     """Creates an account (a host tied to its listings) and returns it with a new API token."""
+    password_hash = hash_password(password) if password is not None else None
     if role not in ROLES:
         raise AccountError(f"役割「{role}」はありません（{', '.join(ROLES)} のいずれか）")
     if not name.strip():
@@ -79,5 +93,66 @@ def user_for_token(conn: psycopg.Connection, token: str) -> User | None:
     return _user(row) if row else None
 
 
-def _user(row: dict) -> User:
+def _user(row: dict[str, Any]) -> User:
     return User(row["id"], row["name"], row["role"], frozenset(row["resource_ids"] or []))
+
+
+def authenticate(conn: psycopg.Connection, *, name: str, password: str) -> User | None:
+    """The enabled account with this name and password, or None (same answer for either mistake)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(SQL.user_for_login, {"name": name}).fetchone()
+    if row is None or not row["password_hash"]:
+        _hasher.hash("timing-equaliser")
+        return None
+    try:
+        _hasher.verify(row["password_hash"], password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return _user(row)
+
+
+def set_password(conn: psycopg.Connection, *, name: str, password: str) -> None:
+    """Replaces an account's password."""
+    with conn.transaction():
+        if conn.execute(SQL.set_password, {"name": name, "hash": hash_password(password)}).rowcount != 1:
+            raise AccountError(f"利用者「{name}」はありません")
+
+
+@dataclass(frozen=True)
+class Session:
+    """A signed-in browser: its user and the token forms must echo (CSRF)."""
+
+    user: User
+    csrf_token: str
+    expires_at: datetime
+
+
+def start_session(conn: psycopg.Connection, user: User, *, hours: float) -> tuple[str, Session]:
+    """A new session; returns the cookie value (only its hash is stored) and the session."""
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    with conn.transaction():
+        row = conn.execute(
+            SQL.insert_session,
+            {
+                "token_hash": token_hash(token),
+                "user_id": user.id,
+                "csrf": csrf,
+                "ttl": timedelta(hours=hours),
+            },
+        ).fetchone()
+    assert row is not None
+    return token, Session(user, csrf, row[0])
+
+
+def session_for(conn: psycopg.Connection, token: str) -> Session | None:
+    """The live session a cookie names, or None when unknown, expired or its account disabled."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(SQL.session_by_token, {"token_hash": token_hash(token)}).fetchone()
+    return Session(_user(row), row["csrf_token"], row["expires_at"]) if row else None
+
+
+def end_session(conn: psycopg.Connection, token: str) -> None:
+    """Signs a browser out."""
+    with conn.transaction():
+        conn.execute(SQL.delete_session, {"token_hash": token_hash(token)})

@@ -31,11 +31,17 @@ class ProfileNotFound(LookupError):
 
 
 def candidates(
-    conn: psycopg.Connection, profile: NeedsProfile, *, model: str, min_overlap: int
+    conn: psycopg.Connection,
+    profile: NeedsProfile,
+    *,
+    model: str,
+    min_overlap: int,
+    resource_id: str | None = None,
 ) -> list[Candidate]:
-    """Every listing with the constraints it fails for this profile and the values reasons quote."""
+    """Every listing (or one) with the constraints it fails for this profile and the values reasons quote."""
     params = {
         "profile_id": profile.id,
+        "resource_id": resource_id,
         "eligible": [str(p) for p in eligible_programmes(facts=profile.facts, age_band=profile.age_band)],
         "min_overlap": min_overlap,
         "model": model,

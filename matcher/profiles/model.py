@@ -1,11 +1,21 @@
 """A needs profile (domain.md §4), with its validation and the PII guard."""
 
 import re
+from datetime import date
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from matcher.fields import Accommodations, Facts, Latitude, Level, Longitude, check_location, clean_text
+from matcher.fields import (
+    Accommodations,
+    Facts,
+    Latitude,
+    Level,
+    Longitude,
+    check_location,
+    clean_text,
+    empty_to_none,
+)
 from matcher.profiles.pii import pii_error
 from matcher.schedule import Slots
 from matcher.vocabulary import Consent, ProfileStatus, RewardPreference
@@ -64,6 +74,7 @@ class NeedsProfile(BaseModel):
     facts: Facts = []
     consent: Consent = Consent.none
     status: ProfileStatus = ProfileStatus.open
+    consent_date: Annotated[date | None, BeforeValidator(empty_to_none)] = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "NeedsProfile":

@@ -26,3 +26,35 @@ join app_user u on u.id = t.user_id
 left join user_resource ur on ur.user_id = u.id
 where t.token_hash = %(token_hash)s and not u.disabled
 group by u.id;
+
+-- name: user_for_login
+-- An enabled account by name, with its password hash and listings.
+select u.id, u.name, u.role, u.password_hash, array_remove(array_agg(ur.resource_id), null) as resource_ids
+from app_user u
+left join user_resource ur on ur.user_id = u.id
+where u.name = %(name)s and not u.disabled
+group by u.id;
+
+-- name: set_password
+-- Replaces an account's password hash.
+update app_user set password_hash = %(hash)s where name = %(name)s;
+
+-- name: insert_session
+-- Starts a browser session and returns when it expires.
+insert into web_session (token_hash, user_id, csrf_token, expires_at)
+values (%(token_hash)s, %(user_id)s, %(csrf)s, now() + %(ttl)s)
+returning expires_at;
+
+-- name: session_by_token
+-- A live session with its enabled account and that account's listings.
+select u.id, u.name, u.role, s.csrf_token, s.expires_at,
+       array_remove(array_agg(ur.resource_id), null) as resource_ids
+from web_session s
+join app_user u on u.id = s.user_id
+left join user_resource ur on ur.user_id = u.id
+where s.token_hash = %(token_hash)s and s.expires_at > now() and not u.disabled
+group by u.id, s.csrf_token, s.expires_at;
+
+-- name: delete_session
+-- Ends a browser session.
+delete from web_session where token_hash = %(token_hash)s;

@@ -4,7 +4,8 @@ select r.id, r.name, r.kind, r.programme, r.hosts_participation, r.status, r.cap
        r.capacity_open, r.schedule, r.contact_level, r.physical_load, r.min_age, r.max_age,
        r.accommodations, r.reward, r.assured_at,
        exclusion_codes(r, p, %(eligible)s, %(min_overlap)s)
-           || case when rj.resource_id is null then '{}'::text[] else array['rejected'] end as codes,
+           || case when rj.resource_id is null then '{}'::text[] else array['rejected'] end
+           || case when pl.id is null then '{}'::text[] else array['placed'] end as codes,
        rj.reason as rejection_reason,
        great_circle_km(r.lat, r.lon, p.lat, p.lon) as distance_km,
        overlap_minutes(r.week_minutes, p.week_minutes) as overlap_minutes,
@@ -14,7 +15,8 @@ cross join resource r
 left join resource_embedding re on re.resource_id = r.id and re.model = %(model)s
 left join profile_embedding pe on pe.profile_id = p.id and pe.model = %(model)s
 left join rejection rj on rj.profile_id = p.id and rj.resource_id = r.id
-where p.id = %(profile_id)s
+left join placement pl on pl.profile_id = p.id and pl.resource_id = r.id and pl.status not in ('ended', 'cancelled')
+where p.id = %(profile_id)s and (%(resource_id)s::text is null or r.id = %(resource_id)s)
 order by r.id;
 
 -- name: registry_version
@@ -47,6 +49,8 @@ where vector_dims(re.embedding) = {dim} and re.model = %(model)s
   and is_feasible(r, p, %(eligible)s, %(min_overlap)s)
   and (not %(tier1_only)s or r.programme = any(%(eligible)s))
   and not exists (select 1 from rejection rj where rj.profile_id = p.id and rj.resource_id = r.id)
+  and not exists (select 1 from placement pl where pl.profile_id = p.id and pl.resource_id = r.id
+                  and pl.status not in ('ended', 'cancelled'))
 order by re.embedding::vector({dim}) <=> %(q)s::vector({dim})
 limit %(pool)s;
 
@@ -59,6 +63,8 @@ with feasible as materialized (
     join needs_profile p on p.id = %(profile_id)s
     where is_feasible(r, p, %(eligible)s, %(min_overlap)s)
       and not exists (select 1 from rejection rj where rj.profile_id = p.id and rj.resource_id = r.id)
+      and not exists (select 1 from placement pl where pl.profile_id = p.id and pl.resource_id = r.id
+                      and pl.status not in ('ended', 'cancelled'))
 ),
 ranked as (
     select f.id, re.embedding::vector({dim}) <=> %(q)s::vector({dim}) as distance,
@@ -81,3 +87,15 @@ order by k.distance;
 -- name: profile_vector
 -- The stored vector of one profile for one model.
 select embedding from profile_embedding where profile_id = %(profile_id)s and model = %(model)s;
+
+-- name: open_tier1
+-- Names of the 既存事業 listings still open to a profile: eligible programmes it passes, not turned down or placed.
+select r.name
+from resource r
+join needs_profile p on p.id = %(profile_id)s
+where r.programme = any(%(eligible)s)
+  and is_feasible(r, p, %(eligible)s, %(min_overlap)s)
+  and not exists (select 1 from rejection rj where rj.profile_id = p.id and rj.resource_id = r.id)
+  and not exists (select 1 from placement pl where pl.profile_id = p.id and pl.resource_id = r.id
+                  and pl.status not in ('ended', 'cancelled'))
+order by r.name;

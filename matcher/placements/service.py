@@ -1,0 +1,310 @@
+"""Confirming proposals and moving placements through their lifecycle, every step audited.
+
+Confirming reserves a place in the same transaction that checks it: the listing's row is locked
+(SELECT … FOR UPDATE), so when several coordinators take the last place at once exactly one succeeds.
+"""
+
+from datetime import date
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from matcher import audit, embedding
+from matcher.config import Settings
+from matcher.matching.eligibility import eligible_programmes
+from matcher.matching.model import Proposal
+from matcher.matching.propose import ProfileNotFound, candidates, lexical_index, rank
+from matcher.matching.reasons import exclusion_reasons
+from matcher.placements.model import END_REASONS, FOLLOWUP_MONTHS, TRANSITIONS, FollowUp, Placement
+from matcher.profiles.store import get_profile
+from matcher.sql import queries
+from matcher.vocabulary import LABELS, Consent
+
+SQL = queries("placements")
+MATCHING = queries("matching")
+
+
+class PlacementError(Exception):
+    """A step that cannot be taken now (HTTP 409); the message says why in Japanese."""
+
+
+class NotFound(LookupError):
+    """No such placement or listing."""
+
+
+class GapReasonRequired(PlacementError):
+    """A 参加支援 listing was chosen while 既存事業 proposals are still open, with no 狭間の理由."""
+
+    def __init__(self, open_programmes: list[str]) -> None:
+        names = "、".join(open_programmes)
+        super().__init__(
+            f"既存事業の提案（{names}）がまだ残っています。参加支援の受け入れ先を選ぶ場合は、"
+            "既存事業では合わない理由（狭間の理由）を記録してください"
+        )
+        self.open_programmes = open_programmes
+
+
+def _proposal(conn: psycopg.Connection, settings: Settings, profile_id: str, resource_id: str) -> Proposal:
+    """The listing as a current proposal for the profile, or PlacementError naming why it is not."""
+    profile = get_profile(conn, profile_id=profile_id)
+    if profile is None:
+        raise ProfileNotFound(profile_id)
+    spec = embedding.EmbeddingSpec.from_settings(settings)
+    rows = candidates(
+        conn, profile, model=spec.key, min_overlap=settings.min_overlap_minutes, resource_id=resource_id
+    )
+    if not rows:
+        raise NotFound(f"社会資源「{resource_id}」はありません")
+    if rows[0].codes:
+        why = "、".join(r.text for r in exclusion_reasons(rows[0], profile, settings.min_overlap_minutes))
+        raise PlacementError(f"この社会資源は今は提案の対象外です: {why}")
+    return rank(profile, rows, lexical_index(conn), settings, date.today()).proposals[0]
+
+
+def open_tier1(conn: psycopg.Connection, settings: Settings, profile_id: str) -> list[str]:
+    """Names of 既存事業 listings still proposed to the profile."""
+    profile = get_profile(conn, profile_id=profile_id)
+    if profile is None:
+        raise ProfileNotFound(profile_id)
+    eligible = [str(p) for p in eligible_programmes(facts=profile.facts, age_band=profile.age_band)]
+    params = {"profile_id": profile_id, "eligible": eligible, "min_overlap": settings.min_overlap_minutes}
+    return [row[0] for row in conn.execute(MATCHING.open_tier1, params)]
+
+
+def confirm(
+    conn: psycopg.Connection,
+    settings: Settings,
+    *,
+    profile_id: str,
+    resource_id: str,
+    actor: str,
+    gap_reason: str | None = None,
+) -> Placement:
+    """Confirms a proposal: checks it, reserves a place (if the capacity is known) and records it."""
+    gap_reason = (gap_reason or "").strip() or None
+    with conn.transaction():
+        proposal = _proposal(conn, settings, profile_id, resource_id)
+        if proposal.tier == 2 and not gap_reason:
+            still_open = open_tier1(conn, settings, profile_id)
+            if still_open:
+                raise GapReasonRequired(still_open)
+        reserved = _reserve(conn, resource_id, actor)
+        try:
+            with conn.transaction():
+                row = conn.execute(
+                    SQL.insert,
+                    {
+                        "profile_id": profile_id,
+                        "resource_id": resource_id,
+                        "tier": proposal.tier,
+                        "score": round(proposal.score, 4),
+                        "gap_reason": gap_reason if proposal.tier == 2 else None,
+                        "host_note": "",
+                        "reserved": reserved,
+                        "confirmed_by": actor,
+                    },
+                ).fetchone()
+        except psycopg.errors.UniqueViolation:
+            raise PlacementError("この方とこの社会資源の配置はすでに確定しています") from None
+        assert row is not None
+        placement = get_placement(conn, placement_id=int(row[0]))
+        audit.record(
+            conn,
+            actor=actor,
+            action="confirm",
+            entity="placement",
+            entity_id=str(placement.id),
+            after=_public(placement),
+        )
+    return placement
+
+
+def _reserve(conn: psycopg.Connection, resource_id: str, actor: str) -> bool:
+    """Takes one open place under a row lock; False when the capacity is unknown."""
+    row = conn.execute(SQL.lock_capacity, {"resource_id": resource_id}).fetchone()
+    if row is None:
+        raise NotFound(f"社会資源「{resource_id}」はありません")
+    open_places = row[0]
+    if open_places is None:
+        return False
+    if open_places <= 0:
+        raise PlacementError(
+            "この受け入れ先には空きがありません（受け入れ可能数 0）。他の方の確定が先に行われました"
+        )
+    conn.execute(SQL.take_place, {"resource_id": resource_id})
+    audit.record(
+        conn,
+        actor=actor,
+        action="reserve",
+        entity="resource",
+        entity_id=resource_id,
+        before={"capacity_open": open_places},
+        after={"capacity_open": open_places - 1},
+    )
+    return True
+
+
+def _free(conn: psycopg.Connection, placement: Placement, actor: str) -> None:
+    """Gives the placement's place back to its listing."""
+    row = conn.execute(SQL.free_place, {"resource_id": placement.resource_id}).fetchone()
+    if row is not None:
+        audit.record(
+            conn,
+            actor=actor,
+            action="release",
+            entity="resource",
+            entity_id=placement.resource_id,
+            before={"capacity_open": row[0] - 1},
+            after={"capacity_open": row[0]},
+        )
+
+
+def _public(placement: Placement) -> dict[str, Any]:
+    return {k: v for k, v in placement.__dict__.items() if k != "resource_name"}
+
+
+def get_placement(conn: psycopg.Connection, *, placement_id: int) -> Placement:
+    """One placement, or NotFound."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(SQL.get, {"id": placement_id}).fetchone()
+    if row is None:
+        raise NotFound(f"配置 {placement_id} はありません")
+    return Placement(**row)
+
+
+def placements_of(conn: psycopg.Connection, *, profile_id: str) -> list[Placement]:
+    """A profile's placements, newest first."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return [Placement(**row) for row in cur.execute(SQL.for_profile, {"profile_id": profile_id})]
+
+
+def advance(
+    conn: psycopg.Connection,
+    *,
+    placement_id: int,
+    action: str,
+    actor: str,
+    end_reason: str | None = None,
+    end_note: str | None = None,
+    host_note: str | None = None,
+) -> Placement:
+    """Takes one lifecycle step (refer, trial, activate, end, cancel); refusing steps out of order."""
+    if action not in TRANSITIONS:
+        raise PlacementError(f"「{action}」という操作はありません")
+    allowed, target = TRANSITIONS[action]
+    with conn.transaction():
+        if conn.execute(SQL.get_for_update, {"id": placement_id}).fetchone() is None:
+            raise NotFound(f"配置 {placement_id} はありません")
+        before = get_placement(conn, placement_id=placement_id)
+        if before.status not in allowed:
+            raise PlacementError(f"「{before.status_label}」の配置はこの操作（{action}）に進めません")
+        if action == "refer":
+            _check_consent(conn, before.profile_id)
+        if action == "end" and end_reason not in END_REASONS:
+            raise PlacementError(f"終了の理由を選んでください（{'、'.join(END_REASONS.values())}）")
+        conn.execute(
+            SQL.set_status,
+            {
+                "id": placement_id,
+                "status": target,
+                "end_reason": end_reason if target == "ended" else None,
+                "end_note": (end_note or "").strip() or None,
+                "host_note": host_note.strip() if host_note is not None else None,
+            },
+        )
+        if before.reserved and target in ("ended", "cancelled"):
+            _free(conn, before, actor)
+        _update_profile_status(conn, before.profile_id, target, actor)
+        after = get_placement(conn, placement_id=placement_id)
+        audit.record(
+            conn,
+            actor=actor,
+            action=action,
+            entity="placement",
+            entity_id=str(placement_id),
+            before=_public(before),
+            after=_public(after),
+        )
+    return after
+
+
+def _check_consent(conn: psycopg.Connection, profile_id: str) -> None:
+    profile = get_profile(conn, profile_id=profile_id)
+    assert profile is not None
+    if profile.consent != Consent.full:
+        current = LABELS[Consent][profile.consent]
+        raise PlacementError(
+            f"本人同意がないため受け入れ先へ紹介できません（現在: {current}）。"
+            "本人同意を記録してから紹介してください"
+        )
+
+
+def _update_profile_status(conn: psycopg.Connection, profile_id: str, target: str, actor: str) -> None:
+    """利用中 makes the profile 'placed'; when nothing is in use any more it is 'open' again."""
+    profile = get_profile(conn, profile_id=profile_id)
+    assert profile is not None
+    active = conn.execute(SQL.live_count, {"profile_id": profile_id}).fetchone()
+    status = "placed" if active and active[0] else "open"
+    if profile.status != "closed" and profile.status != status:
+        conn.execute(SQL.set_profile_status, {"id": profile_id, "status": status})
+        audit.record(
+            conn,
+            actor=actor,
+            action="status",
+            entity="profile",
+            entity_id=profile_id,
+            before={"status": str(profile.status)},
+            after={"status": status},
+        )
+
+
+def record_followup(
+    conn: psycopg.Connection,
+    *,
+    placement_id: int,
+    month: int,
+    still_participating: bool,
+    frequency: str,
+    rating: int | None,
+    note: str,
+    actor: str,
+) -> FollowUp:
+    """Records the 1/3/6-month follow-up of a placement that has started."""
+    if month not in FOLLOWUP_MONTHS:
+        raise PlacementError("フォローアップは 1・3・6 か月目です")
+    if rating is not None and not 1 <= rating <= 5:
+        raise PlacementError("本人の評価は 1〜5 で記録してください")
+    with conn.transaction():
+        placement = get_placement(conn, placement_id=placement_id)
+        if placement.started_at is None:
+            raise PlacementError("利用が始まった配置だけにフォローアップを記録できます")
+        values = {
+            "placement_id": placement_id,
+            "month": month,
+            "still_participating": still_participating,
+            "frequency": frequency.strip()[:200],
+            "rating": rating,
+            "note": note.strip()[:2000],
+            "recorded_by": actor,
+        }
+        if conn.execute(SQL.insert_followup, values).fetchone() is None:
+            raise PlacementError(f"{month}か月目のフォローアップはすでに記録されています")
+        audit.record(
+            conn,
+            actor=actor,
+            action="followup",
+            entity="placement",
+            entity_id=str(placement_id),
+            after=values,
+        )
+    return followups_of(conn, profile_id=placement.profile_id, placement_id=placement_id)[-1]
+
+
+def followups_of(
+    conn: psycopg.Connection, *, profile_id: str, placement_id: int | None = None
+) -> list[FollowUp]:
+    """The follow-ups of a profile's placements (or of one)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(SQL.followups, {"profile_id": profile_id}).fetchall()
+    return [FollowUp(**row) for row in rows if placement_id is None or row["placement_id"] == placement_id]

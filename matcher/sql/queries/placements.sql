@@ -1,0 +1,85 @@
+-- name: lock_capacity
+-- The listing's open places, its row locked until the transaction ends.
+select capacity_open, capacity_total from resource where id = %(resource_id)s for update;
+
+-- name: take_place
+-- Takes one open place of a listing.
+update resource set capacity_open = capacity_open - 1, updated_at = now()
+where id = %(resource_id)s and capacity_open > 0
+returning capacity_open;
+
+-- name: free_place
+-- Gives one place back to a listing (never above its 定員).
+update resource
+set capacity_open = case when capacity_total is null then capacity_open + 1
+                         else least(capacity_open + 1, capacity_total) end,
+    updated_at = now()
+where id = %(resource_id)s and capacity_open is not null
+returning capacity_open;
+
+-- name: insert
+-- Records a confirmed proposal and returns its id.
+insert into placement (profile_id, resource_id, tier, score, gap_reason, host_note, reserved, confirmed_by)
+values (%(profile_id)s, %(resource_id)s, %(tier)s, %(score)s, %(gap_reason)s, %(host_note)s, %(reserved)s,
+        %(confirmed_by)s)
+returning id;
+
+-- name: get
+-- One placement with its listing's name.
+select pl.id, pl.profile_id, pl.resource_id, r.name as resource_name, pl.status, pl.tier, pl.score,
+       pl.gap_reason, pl.host_note, pl.reserved, pl.end_reason, pl.end_note, pl.confirmed_by,
+       pl.confirmed_at, pl.referred_at, pl.trial_at, pl.started_at, pl.ended_at
+from placement pl join resource r on r.id = pl.resource_id
+where pl.id = %(id)s;
+
+-- name: get_for_update
+-- One placement, its row locked until the transaction ends.
+select id from placement where id = %(id)s for update;
+
+-- name: for_profile
+-- A profile's placements, newest first, with their listings' names.
+select pl.id, pl.profile_id, pl.resource_id, r.name as resource_name, pl.status, pl.tier, pl.score,
+       pl.gap_reason, pl.host_note, pl.reserved, pl.end_reason, pl.end_note, pl.confirmed_by,
+       pl.confirmed_at, pl.referred_at, pl.trial_at, pl.started_at, pl.ended_at
+from placement pl join resource r on r.id = pl.resource_id
+where pl.profile_id = %(profile_id)s
+order by pl.confirmed_at desc, pl.id desc;
+
+-- name: set_status
+-- Moves a placement to a new status, stamping when.
+update placement set
+    status = %(status)s,
+    referred_at = case when %(status)s = 'referred' then now() else referred_at end,
+    trial_at = case when %(status)s = 'trial' then now() else trial_at end,
+    started_at = case when %(status)s = 'active' then now() else started_at end,
+    ended_at = case when %(status)s in ('ended', 'cancelled') then now() else ended_at end,
+    end_reason = %(end_reason)s,
+    end_note = %(end_note)s,
+    host_note = coalesce(%(host_note)s, host_note),
+    reserved = case when %(status)s in ('ended', 'cancelled') then false else reserved end,
+    updated_at = now()
+where id = %(id)s;
+
+-- name: set_profile_status
+-- Sets a profile's support status.
+update needs_profile set status = %(status)s, updated_at = now() where id = %(id)s;
+
+-- name: live_count
+-- How many of a profile's placements are in use (利用中).
+select count(*) from placement where profile_id = %(profile_id)s and status = 'active';
+
+-- name: insert_followup
+-- Records a 1/3/6-month follow-up (one per month per placement).
+insert into followup (placement_id, month, still_participating, frequency, rating, note, recorded_by)
+values (%(placement_id)s, %(month)s, %(still_participating)s, %(frequency)s, %(rating)s, %(note)s,
+        %(recorded_by)s)
+on conflict (placement_id, month) do nothing
+returning id;
+
+-- name: followups
+-- The follow-ups of a profile's placements.
+select f.placement_id, f.month, f.still_participating, f.frequency, f.rating, f.note, f.recorded_by,
+       f.recorded_at
+from followup f join placement pl on pl.id = f.placement_id
+where pl.profile_id = %(profile_id)s
+order by f.placement_id, f.month;
