@@ -22,6 +22,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/matcher db migrate
 	$(BIN)/matcher seed
+	$(BIN)/matcher demo-accounts
 	$(BIN)/matcher serve --port $(PORT)
 
 # Installs what the tests need and runs them all.

@@ -156,3 +156,20 @@ def end_session(conn: psycopg.Connection, token: str) -> None:
     """Signs a browser out."""
     with conn.transaction():
         conn.execute(SQL.delete_session, {"token_hash": token_hash(token)})
+
+
+DEMO_ACCOUNTS = (
+    ("coordinator", "coordinator", "demo-coordinator-pass", ()),
+    ("host", "provider", "demo-host-pass", ("r01", "r02")),
+    ("admin", "admin", "demo-admin-pass", ()),
+)
+
+
+def ensure_demo_accounts(conn: psycopg.Connection) -> list[tuple[str, str, str, tuple[str, ...]]]:
+    """Creates (or resets) one demo account per role; returns (name, role, password, listings)."""
+    for name, role, password, resources in DEMO_ACCOUNTS:
+        if conn.execute(SQL.user_by_name, {"name": name}).fetchone():
+            set_password(conn, name=name, password=password)
+        else:
+            create_user(conn, name=name, role=role, password=password, resource_ids=list(resources))
+    return [(name, role, password, resources) for name, role, password, resources in DEMO_ACCOUNTS]

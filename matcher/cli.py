@@ -218,6 +218,20 @@ def seed() -> None:
     _run_import(lambda conn: load_seeds(conn, get_settings().seeds_dir))
 
 
+@app.command("demo-accounts")
+def demo_accounts() -> None:
+    """デモ用のアカウント（コーディネーター・受け入れ先・管理者）を作り、ログイン情報を表示します。"""
+    from matcher.accounts import ROLE_LABELS, ensure_demo_accounts
+
+    settings = get_settings()
+    with db.connect(settings) as conn:
+        accounts = ensure_demo_accounts(conn)
+    typer.echo(f"デモ用アカウント（http://{settings.host}:{settings.port}/login）:")
+    for name, role, password, resources in accounts:
+        listings = f"  担当の社会資源: {', '.join(resources)}" if resources else ""
+        typer.echo(f"  {ROLE_LABELS[role]:　<8} 利用者名 {name:<12} パスワード {password}{listings}")
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="待ち受けるアドレス")] = None,

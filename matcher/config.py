@@ -80,6 +80,9 @@ class Settings(BaseSettings):
         default=365, ge=1, description="a listing confirmed longer ago scores 0 for freshness"
     )
 
+    session_hours: float = Field(default=8, gt=0, le=24 * 30, description="a browser session lasts this long")
+    cookie_secure: bool = Field(default=False, description="send cookies over HTTPS only (set behind TLS)")
+
     max_import_errors_shown: int = Field(default=200, description="Errors printed per rejected file")
 
     @property

@@ -67,8 +67,12 @@ def load_model(name: str, device: str) -> Any:
     """The sentence-transformers model, loaded once per process, offline."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     with _load_lock:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
 
         return SentenceTransformer(model_location(name), device=device)
 

@@ -4,18 +4,22 @@ from pathlib import Path
 
 import psycopg
 
+from matcher.areas import save_areas
 from matcher.profiles.importer import import_profiles
 from matcher.registry.importer import import_resources, import_wamnet
 
 RESOURCES = "resources.jsonl"
 PROFILES = "profiles.jsonl"
 WAMNET = "wamnet-matsue-202503.csv"
+AREAS = "areas.jsonl"
 
 
 def load_seeds(conn: psycopg.Connection, seeds_dir: Path) -> list[str]:
     """Loads every seed file, all in one transaction; safe to run again."""
     with conn.transaction():
-        lines = import_resources(conn, (seeds_dir / RESOURCES).read_bytes(), RESOURCES, source="seed")
+        count = save_areas(conn, (seeds_dir / AREAS).read_text(encoding="utf-8"))
+        lines = [f"{AREAS}: 圏域 {count}件"]
+        lines += import_resources(conn, (seeds_dir / RESOURCES).read_bytes(), RESOURCES, source="seed")
         lines += import_wamnet(conn, (seeds_dir / WAMNET).read_bytes(), WAMNET)
         lines += import_profiles(conn, (seeds_dir / PROFILES).read_bytes(), PROFILES)
     return lines

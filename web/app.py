@@ -5,12 +5,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matcher import db, embedding
 from matcher.config import Settings, get_settings
-from web.routes import api_matching, home
+from web.routes import api_matching, api_placements, api_records, auth, home, placements, profiles
+from web.routes.profiles import NotFoundPage
+from web.security import Forbidden, LoginRequired
+from web.templating import render
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -19,6 +26,50 @@ def warm_up(settings: Settings) -> None:
     """Loads the embedding model in the background so the first proposal does not wait for it."""
     spec = embedding.EmbeddingSpec.from_settings(settings)
     threading.Thread(target=embedding.load_model, args=(spec.model, spec.device), daemon=True).start()
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_page(request: Request, status: int, title: str, message: str) -> Response:
+    return render(request, "errors/page.html", {"title": title, "message": message}, status_code=status)
+
+
+def install_error_pages(app: FastAPI) -> None:
+    """Pages answer errors with a Japanese page; the API keeps JSON."""
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        target = f"/login?next={exc.next_path}"
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        return _error_page(request, 403, "権限がありません", "この画面はあなたの役割では開けません。")
+
+    @app.exception_handler(NotFoundPage)
+    async def not_found(request: Request, exc: NotFoundPage) -> Response:
+        return _error_page(request, 404, "見つかりません", str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_api(request):
+            return await http_exception_handler(request, exc)
+        titles = {403: "操作できません", 404: "見つかりません", 405: "操作できません"}
+        message = (
+            exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else "ページが見つかりません"
+        )
+        return _error_page(request, exc.status_code, titles.get(exc.status_code, "エラー"), message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if _is_api(request):
+            return await request_validation_exception_handler(request, exc)
+        fields = "、".join(str(e["loc"][-1]) for e in exc.errors())
+        return _error_page(request, 422, "入力が正しくありません", f"入力を確かめてください（{fields}）。")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -37,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="参加支援マッチング", lifespan=lifespan)
     app.state.settings = settings
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(home.router)
-    app.include_router(api_matching.router)
+    for module in (auth, home, profiles, placements, api_matching, api_records, api_placements):
+        app.include_router(module.router)
+    install_error_pages(app)
     return app

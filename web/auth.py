@@ -37,3 +37,11 @@ def require_role(*roles: str):  # type: ignore[no-untyped-def]
 
 
 Coordinator = Annotated[User, Depends(require_role("coordinator"))]
+Provider = Annotated[User, Depends(require_role("provider"))]
+ListingReader = Annotated[User, Depends(require_role("coordinator", "admin", "provider"))]
+
+
+def check_listing_access(user: User, resource_id: str) -> None:
+    """A host may touch only its own listings (403, nothing of the listing in the answer)."""
+    if user.role == "provider" and not user.owns(resource_id):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "この社会資源を扱う権限がありません")

@@ -1,17 +1,56 @@
-"""The Jinja2 environment, with the domain's Japanese labels as filters."""
+"""The Jinja2 environment (autoescaping on), the domain's Japanese labels as filters, and render()."""
 
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from matcher import vocabulary
+from matcher.accounts import ROLE_LABELS
+from matcher.placements.model import ACTION_LABELS, END_REASONS, STATUS_LABELS
 from matcher.vocabulary import LABELS
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-templates.env.filters["label"] = lambda value, enum: vocabulary.label(value, getattr(vocabulary, enum))
+templates.env.autoescape = True
+
+
+def _label(value: Any, enum: str) -> str:
+    return vocabulary.label(value, getattr(vocabulary, enum))
+
+
+def _when(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+templates.env.filters["label"] = _label
+templates.env.filters["when"] = _when
 templates.env.globals.update(
     LABELS={enum.__name__: labels for enum, labels in LABELS.items()},
     STAGES=vocabulary.STAGES,
     CONTACT_LEVELS=vocabulary.CONTACT_LEVELS,
     PHYSICAL_LOADS=vocabulary.PHYSICAL_LOADS,
+    STATUS_LABELS=STATUS_LABELS,
+    END_REASONS=END_REASONS,
+    ACTION_LABELS=ACTION_LABELS,
+    ROLE_LABELS=ROLE_LABELS,
 )
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    """A page or partial, with the signed-in session (for the menu and the CSRF token)."""
+    values = {"session": getattr(request.state, "session", None)} | (context or {})
+    return templates.TemplateResponse(request, name, values, status_code=status_code)
+
+
+def is_htmx(request: Request) -> bool:
+    """True when htmx asked for a partial."""
+    return request.headers.get("hx-request") == "true"

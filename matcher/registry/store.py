@@ -14,8 +14,10 @@ SQL = queries("registry")
 JSON_FIELDS = ("schedule",)
 
 
-def save_resources(conn: psycopg.Connection, resources: Iterable[Resource], *, source: str) -> UpsertCounts:
-    """Upserts listings by id in one transaction."""
+def save_resources(
+    conn: psycopg.Connection, resources: Iterable[Resource], *, source: str | None
+) -> UpsertCounts:
+    """Upserts listings by id in one transaction (source None keeps an existing listing's source)."""
     return upsert_all(conn, SQL.upsert, resources, JSON_FIELDS, source=source)
 
 
@@ -33,10 +35,12 @@ def get_resource(conn: psycopg.Connection, *, resource_id: str) -> Resource | No
     return Resource.model_validate(row) if row else None
 
 
-def resource_summaries(conn: psycopg.Connection, *, limit: int = 500) -> list[dict[str, Any]]:
-    """Rows for the start page's registry table."""
+def resource_summaries(
+    conn: psycopg.Connection, *, limit: int = 500, only: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Rows for a registry table: every listing, or only those named."""
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(SQL.summary, {"limit": limit}).fetchall()
+        return cur.execute(SQL.summary, {"limit": limit, "only": only}).fetchall()
 
 
 def count_resources(conn: psycopg.Connection) -> int:

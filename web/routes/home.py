@@ -1,25 +1,33 @@
-"""The start page: the registry and the profiles at a glance."""
+"""The first page after login: the coordinator's dashboard, or the registry for the other roles."""
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from matcher.profiles.store import iter_profiles
+from matcher import dashboard
+from matcher.accounts import Session
 from matcher.registry.store import count_resources, resource_summaries
-from web.deps import Conn
-from web.templating import templates
+from web.deps import Conn, CurrentSettings
+from web.security import AnySession, page_session
+from web.templating import render
 
 router = APIRouter()
+RegistryReader = Annotated[Session, Depends(page_session("coordinator", "admin", "provider"))]
 
 
 @router.get("/", response_class=HTMLResponse)
-def start_page(request: Request, conn: Conn) -> HTMLResponse:
-    """社会資源とニーズプロファイルの一覧."""
-    return templates.TemplateResponse(
-        request,
-        "home/page.html",
-        {
-            "resources": resource_summaries(conn),
-            "resource_count": count_resources(conn),
-            "profiles": list(iter_profiles(conn)),
-        },
-    )
+def start_page(request: Request, conn: Conn, settings: CurrentSettings, session: AnySession) -> HTMLResponse:
+    """ダッシュボード（コーディネーター）または社会資源の一覧."""
+    if session.user.role == "coordinator":
+        return render(request, "dashboard/page.html", {"board": dashboard.build(conn, settings)})
+    return registry_page(request, conn, session)
+
+
+@router.get("/resources", response_class=HTMLResponse)
+def registry_page(request: Request, conn: Conn, session: RegistryReader) -> HTMLResponse:
+    """社会資源の一覧（受け入れ先には自分の掲載だけ）."""
+    own = sorted(session.user.resource_ids) if session.user.role == "provider" else None
+    rows = resource_summaries(conn, only=own)
+    total = len(rows) if own is not None else count_resources(conn)
+    return render(request, "resources/list.html", {"resources": rows, "resource_count": total})

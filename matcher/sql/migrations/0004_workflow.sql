@@ -3,6 +3,13 @@
 
 alter table needs_profile add column consent_date date;
 
+-- The municipality's 圏域 / 地区 and their centroids: a profile's location is its area's centroid.
+create table area (
+    name text primary key check (name <> ''),
+    lat  double precision not null check (lat between -90 and 90),
+    lon  double precision not null check (lon between -180 and 180)
+);
+
 create table placement (
     id           bigint generated always as identity primary key,
     profile_id   text not null references needs_profile (id),

@@ -1,5 +1,5 @@
 -- name: upsert
--- Inserts a listing or replaces it by id; returns whether it was new (unchanged rows return nothing).
+-- Inserts a listing or replaces it by id (source null: keep it); returns whether it was new (unchanged: nothing).
 insert into resource as r (
     id, name, kind, programme, hosts_participation, description, area, lat, lon, schedule,
     capacity_total, capacity_open, contact_level, physical_load, reward, trial, min_age, max_age,
@@ -8,7 +8,7 @@ values (
     %(id)s, %(name)s, %(kind)s, %(programme)s, %(hosts_participation)s, %(description)s, %(area)s,
     %(lat)s, %(lon)s, %(schedule)s, %(capacity_total)s, %(capacity_open)s, %(contact_level)s,
     %(physical_load)s, %(reward)s, %(trial)s, %(min_age)s, %(max_age)s, %(accommodations)s,
-    %(status)s, %(assured_at)s, %(source)s)
+    %(status)s, %(assured_at)s, coalesce(%(source)s, 'registry'))
 on conflict (id) do update set
     name = excluded.name, kind = excluded.kind, programme = excluded.programme,
     hosts_participation = excluded.hosts_participation, description = excluded.description,
@@ -17,7 +17,7 @@ on conflict (id) do update set
     contact_level = excluded.contact_level, physical_load = excluded.physical_load,
     reward = excluded.reward, trial = excluded.trial, min_age = excluded.min_age,
     max_age = excluded.max_age, accommodations = excluded.accommodations, status = excluded.status,
-    assured_at = excluded.assured_at, source = excluded.source, updated_at = now()
+    assured_at = excluded.assured_at, source = coalesce(%(source)s, r.source), updated_at = now()
 where (r.name, r.kind, r.programme, r.hosts_participation, r.description, r.area, r.lat, r.lon,
        r.schedule, r.capacity_total, r.capacity_open, r.contact_level, r.physical_load, r.reward,
        r.trial, r.min_age, r.max_age, r.accommodations, r.status, r.assured_at, r.source)
@@ -26,7 +26,7 @@ where (r.name, r.kind, r.programme, r.hosts_participation, r.description, r.area
        excluded.description, excluded.area, excluded.lat, excluded.lon, excluded.schedule,
        excluded.capacity_total, excluded.capacity_open, excluded.contact_level,
        excluded.physical_load, excluded.reward, excluded.trial, excluded.min_age, excluded.max_age,
-       excluded.accommodations, excluded.status, excluded.assured_at, excluded.source)
+       excluded.accommodations, excluded.status, excluded.assured_at, coalesce(%(source)s, r.source))
 returning (xmax = 0) as inserted;
 
 -- name: all
@@ -46,9 +46,10 @@ from resource
 where id = %(id)s;
 
 -- name: summary
--- Listings for the start page: the fields a coordinator scans, in kind then name order.
+-- Listings for a registry table (all, or only the ids given): the fields a coordinator scans.
 select id, name, kind, programme, area, status, capacity_total, capacity_open, assured_at, source
 from resource
+where %(only)s::text[] is null or id = any(%(only)s)
 order by source <> 'seed', kind, name
 limit %(limit)s;
 

@@ -1,0 +1,54 @@
+"""What a host sees of a referral: only what domain.md §7 allows, and every showing audited."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+from psycopg.rows import dict_row
+
+from matcher import audit
+from matcher.schedule import Slot
+from matcher.sql import queries
+
+SQL = queries("referrals")
+
+
+@dataclass(frozen=True)
+class Referral:
+    """A referral as its host may see it: age band, availability, accommodations, stage, the note."""
+
+    placement_id: int
+    resource_id: str
+    resource_name: str
+    status: str
+    referred_at: datetime | None
+    age_band: str
+    availability: list[Slot]
+    needs_accommodations: list[str]
+    stage: int
+    host_note: str
+
+
+def referrals_for_host(conn: psycopg.Connection, *, resource_ids: list[str], actor: str) -> list[Referral]:
+    """Referrals to these listings (never the narrative, facts or anything else), audited as shown."""
+    with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(SQL.for_host, {"resource_ids": resource_ids}).fetchall()
+        referrals = [
+            Referral(
+                **(
+                    row
+                    | {"availability": [Slot(s["day"], s["start"], s["end"]) for s in row["availability"]]}
+                )
+            )
+            for row in rows
+        ]
+        for referral in referrals:
+            audit.record(
+                conn,
+                actor=actor,
+                action="shown_to_host",
+                entity="placement",
+                entity_id=str(referral.placement_id),
+                after={"resource_id": referral.resource_id},
+            )
+    return referrals

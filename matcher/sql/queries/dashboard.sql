@@ -1,0 +1,34 @@
+-- name: followups_due
+-- Placements in use whose 1/3/6-month follow-up date has come and is not yet recorded.
+select pl.id as placement_id, pl.profile_id, r.name as resource_name, m.month,
+       (pl.started_at + make_interval(months => m.month))::date as due
+from placement pl
+join resource r on r.id = pl.resource_id
+cross join (values (1), (3), (6)) as m (month)
+where pl.status = 'active'
+  and pl.started_at + make_interval(months => m.month) <= now() + make_interval(days => %(ahead_days)s)
+  and not exists (select 1 from followup f where f.placement_id = pl.id and f.month = m.month)
+order by due, pl.id;
+
+-- name: stale_listings
+-- Active listings whose 確認日 is older than the limit (or never set), oldest first.
+select r.id, r.name, r.kind, r.area, r.assured_at,
+       array_remove(array_agg(u.name order by u.name), null) as hosts
+from resource r
+left join user_resource ur on ur.resource_id = r.id
+left join app_user u on u.id = ur.user_id and not u.disabled
+where r.status = 'active' and (r.assured_at is null or r.assured_at < current_date - %(days)s::int)
+group by r.id
+order by r.assured_at nulls first, r.id
+limit %(limit)s;
+
+-- name: stale_count
+-- How many active listings have an old or missing 確認日.
+select count(*) from resource
+where status = 'active' and (assured_at is null or assured_at < current_date - %(days)s::int);
+
+-- name: live_placements
+-- Placements not yet ended, by profile, with their status.
+select pl.profile_id, pl.status, r.name as resource_name
+from placement pl join resource r on r.id = pl.resource_id
+where pl.status not in ('ended', 'cancelled');

@@ -1,0 +1,80 @@
+"""Turning the profile form into a NeedsProfile, and validation errors into messages beside fields."""
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from matcher.areas import Area
+from matcher.profiles.model import NeedsProfile
+from matcher.schedule import DAY_ORDER
+from matcher.validation import field_errors
+from matcher.vocabulary import LABELS, Day
+
+MULTI = ("needs_accommodations", "facts")
+SINGLE = (
+    "id", "age_band", "area", "max_travel_km", "contact_tolerance", "physical_capacity", "reward_preference",
+    "interests", "narrative", "stage", "consent", "consent_date", "status",
+)  # fmt: skip
+MAX_FIELD = 4000
+DAY_LABELS = LABELS[Day]
+
+
+def profile_values(form: FormData) -> dict[str, Any]:
+    """What was typed, as the form shows it again (nothing is lost on an error)."""
+    values: dict[str, Any] = {name: str(form.get(name, ""))[:MAX_FIELD] for name in SINGLE}
+    values |= {name: [str(v) for v in form.getlist(name)][:20] for name in MULTI}
+    for day in DAY_ORDER:
+        for part in ("start", "end"):
+            values[f"avail_{day}_{part}"] = str(form.get(f"avail_{day}_{part}", ""))[:5]
+    return values
+
+
+def profile_data(values: dict[str, Any], areas: list[Area]) -> dict[str, Any]:
+    """The form's values as the fields of a NeedsProfile (the area's centroid as its location)."""
+    data = {name: values[name] for name in (*SINGLE, *MULTI) if values.get(name) not in ("", None)}
+    data.setdefault("needs_accommodations", [])
+    data.setdefault("facts", [])
+    data["availability"] = [
+        {"day": day, "start": values[f"avail_{day}_start"], "end": values[f"avail_{day}_end"]}
+        for day in DAY_ORDER
+        if values[f"avail_{day}_start"] or values[f"avail_{day}_end"]
+    ]
+    centroid = next((a for a in areas if a.name == values.get("area")), None)
+    if centroid:
+        data["lat"], data["lon"] = centroid.lat, centroid.lon
+    return data
+
+
+def errors_by_field(exc: ValidationError, days: list[str]) -> dict[str, list[str]]:
+    """Messages keyed by the form field they belong beside (availability slots named by their day)."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for error in field_errors(exc):
+        root = re.split(r"[.\[]", error.field, maxsplit=1)[0]
+        message = error.message
+        if root in ("lat", "lon"):
+            root = "area"
+        elif root == "（行全体）":
+            root = "form"
+        elif root == "availability" and (slot := re.match(r"availability\[(\d+)\]", error.field)):
+            message = f"{DAY_LABELS[days[int(slot[1]) - 1]]}曜: {message}"
+        elif root == "availability":
+            message = "参加できる曜日と時間を1つ以上入れてください" if error.field == root else message
+        found[root].append(message)
+    return dict(found)
+
+
+def parse_profile(
+    values: dict[str, Any], areas: list[Area]
+) -> tuple[NeedsProfile | None, dict[str, list[str]]]:
+    """The profile, or the errors to show beside the fields."""
+    data = profile_data(values, areas)
+    try:
+        return NeedsProfile.model_validate(data), {}
+    except ValidationError as exc:
+        errors = errors_by_field(exc, [slot["day"] for slot in data["availability"]])
+        if "area" in errors and values.get("area") and not any(a.name == values["area"] for a in areas):
+            errors["area"] = ["一覧にある圏域を選んでください"]
+        return None, errors

@@ -1,0 +1,200 @@
+"""JSON API: confirming proposals, the placement lifecycle, follow-ups, and the host's referrals."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel, Field, StringConstraints
+
+from matcher.matching.propose import ProfileNotFound
+from matcher.placements.model import Placement
+from matcher.placements.referrals import referrals_for_host
+from matcher.placements.service import (
+    GapReasonRequired,
+    NotFound,
+    PlacementError,
+    advance,
+    confirm,
+    get_placement,
+    record_followup,
+)
+from matcher.schedule import TimeSlot
+from web.auth import Coordinator, Provider
+from web.deps import Conn, CurrentSettings
+
+router = APIRouter(prefix="/api", tags=["placements"])
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+class PlacementIn(BaseModel):
+    """Confirming a proposal."""
+
+    profile_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    resource_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    gap_reason: Note | None = Field(
+        default=None, description="狭間の理由: 既存事業の提案が残るのに参加支援を選ぶとき必須"
+    )
+
+
+class PlacementOut(BaseModel):
+    """A placement and where it is in its lifecycle."""
+
+    id: int
+    profile_id: str
+    resource_id: str
+    status: str
+    tier: int
+    score: float | None
+    gap_reason: str | None
+    host_note: str
+    reserved: bool
+    end_reason: str | None
+    confirmed_at: datetime
+    referred_at: datetime | None
+    trial_at: datetime | None
+    started_at: datetime | None
+    ended_at: datetime | None
+
+    @classmethod
+    def of(cls, placement: Placement) -> "PlacementOut":
+        """From the domain's placement."""
+        return cls.model_validate(placement, from_attributes=True)
+
+
+class ReferIn(BaseModel):
+    """Sending a placement to its host."""
+
+    host_note: Note = Field(default="", description="受け入れ先へのメモ（相手に見えます）")
+
+
+class StepIn(BaseModel):
+    """One lifecycle step after the referral."""
+
+    action: Literal["trial", "activate", "end", "cancel"]
+    end_reason: Literal["stepped_up", "completed", "dropped_out", "host_ended", "other"] | None = None
+    end_note: Note | None = None
+
+
+class FollowUpIn(BaseModel):
+    """A 1/3/6-month follow-up."""
+
+    month: Literal[1, 3, 6]
+    still_participating: bool
+    frequency: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    rating: Annotated[int, Field(ge=1, le=5)] | None = None
+    note: Note = ""
+
+
+class ReferralOut(BaseModel):
+    """A referral as its host sees it (domain.md §7): nothing else about the person."""
+
+    placement_id: int
+    resource_id: str
+    resource_name: str
+    status: str
+    referred_at: datetime | None
+    age_band: str
+    availability: list[TimeSlot]
+    needs_accommodations: list[str]
+    stage: int
+    host_note: str
+
+
+def _conflict(exc: Exception) -> HTTPException:
+    return HTTPException(status.HTTP_409_CONFLICT, str(exc))
+
+
+def _placement(conn: Conn, placement_id: int) -> Placement:
+    try:
+        return get_placement(conn, placement_id=placement_id)
+    except NotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+
+
+@router.post("/placements", response_model=PlacementOut, status_code=201)
+def post_placement(
+    body: PlacementIn, conn: Conn, settings: CurrentSettings, user: Coordinator
+) -> PlacementOut:
+    """提案を確定し、空きを1つ確保します。空きがない・狭間の理由がないときは 409。"""
+    try:
+        placement = confirm(
+            conn,
+            settings,
+            profile_id=body.profile_id,
+            resource_id=body.resource_id,
+            actor=user.name,
+            gap_reason=body.gap_reason,
+        )
+    except (ProfileNotFound, NotFound) as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except (GapReasonRequired, PlacementError) as exc:
+        raise _conflict(exc) from exc
+    return PlacementOut.of(placement)
+
+
+@router.get("/placements/{placement_id}", response_model=PlacementOut)
+def read_placement(placement_id: int, conn: Conn, user: Coordinator) -> PlacementOut:
+    """配置を1件読みます。"""
+    return PlacementOut.of(_placement(conn, placement_id))
+
+
+@router.post("/placements/{placement_id}/refer", response_model=PlacementOut)
+def refer(placement_id: int, conn: Conn, user: Coordinator, body: ReferIn | None = None) -> PlacementOut:
+    """受け入れ先へ紹介します。本人同意（consent = full）がなければ 409。"""
+    _placement(conn, placement_id)
+    try:
+        placement = advance(
+            conn,
+            placement_id=placement_id,
+            action="refer",
+            actor=user.name,
+            host_note=(body or ReferIn()).host_note,
+        )
+    except PlacementError as exc:
+        raise _conflict(exc) from exc
+    return PlacementOut.of(placement)
+
+
+@router.post("/placements/{placement_id}/steps", response_model=PlacementOut)
+def step(placement_id: int, body: StepIn, conn: Conn, user: Coordinator) -> PlacementOut:
+    """見学・体験、利用開始、終了（理由つき）、取り消し。順序に合わない操作は 409。"""
+    _placement(conn, placement_id)
+    try:
+        placement = advance(
+            conn,
+            placement_id=placement_id,
+            action=body.action,
+            actor=user.name,
+            end_reason=body.end_reason,
+            end_note=body.end_note,
+        )
+    except PlacementError as exc:
+        raise _conflict(exc) from exc
+    return PlacementOut.of(placement)
+
+
+@router.post("/placements/{placement_id}/followups", status_code=201)
+def followup(placement_id: int, body: FollowUpIn, conn: Conn, user: Coordinator) -> dict[str, object]:
+    """1・3・6か月目のフォローアップを記録します。"""
+    _placement(conn, placement_id)
+    try:
+        record = record_followup(
+            conn,
+            placement_id=placement_id,
+            month=body.month,
+            still_participating=body.still_participating,
+            frequency=body.frequency,
+            rating=body.rating,
+            note=body.note,
+            actor=user.name,
+        )
+    except PlacementError as exc:
+        raise _conflict(exc) from exc
+    return {"placement_id": record.placement_id, "month": record.month, "recorded_at": record.recorded_at}
+
+
+@router.get("/provider/referrals", response_model=list[ReferralOut])
+def provider_referrals(conn: Conn, user: Provider) -> list[ReferralOut]:
+    """自分の掲載への紹介（年齢帯・参加可能日時・必要な配慮・段階・メモだけ）。"""
+    shown = referrals_for_host(conn, resource_ids=sorted(user.resource_ids), actor=user.name)
+    return [ReferralOut.model_validate(r, from_attributes=True) for r in shown]

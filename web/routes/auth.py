@@ -1,0 +1,89 @@
+"""Login and logout."""
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from matcher.accounts import authenticate, end_session, start_session
+from web.deps import Conn, CurrentSettings
+from web.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, AnySession
+from web.templating import render
+
+router = APIRouter()
+
+
+def safe_next(value: str | None) -> str:
+    """A local path to go to after login (never another site)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+def _login_page(
+    request: Request, *, name: str = "", message: str = "", next_path: str = "/", status: int = 200
+) -> Response:
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+    response = render(
+        request,
+        "auth/login.html",
+        {"csrf_token": token, "name": name, "message": message, "next_path": next_path},
+        status_code=status,
+    )
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", max_age=3600)
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/") -> Response:
+    """ログイン画面."""
+    return _login_page(request, next_path=safe_next(next))
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    conn: Conn,
+    settings: CurrentSettings,
+    name: Annotated[str, Form(max_length=100)],
+    password: Annotated[str, Form(max_length=200)],
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    """利用者名とパスワードで入ります。"""
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or not secrets.compare_digest(cookie, csrf_token):
+        return _login_page(
+            request, name=name, message="画面の有効期限が切れました。もう一度入力してください", status=403
+        )
+    user = authenticate(conn, name=name.strip(), password=password)
+    if user is None:
+        return _login_page(
+            request,
+            name=name,
+            message="利用者名またはパスワードが違います",
+            next_path=safe_next(next),
+            status=401,
+        )
+    token, _session = start_session(conn, user, hours=settings.session_hours)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        max_age=int(settings.session_hours * 3600),
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, conn: Conn, session: AnySession) -> Response:
+    """ログアウトします。"""
+    end_session(conn, request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response

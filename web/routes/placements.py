@@ -1,0 +1,177 @@
+"""Coordinator actions on the profile page, answered with the refreshed workspace (htmx partial swap)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from matcher.matching.rejections import reject
+from matcher.placements.service import (
+    GapReasonRequired,
+    NotFound,
+    PlacementError,
+    advance,
+    confirm,
+    get_placement,
+    record_followup,
+)
+from web.deps import Conn, CurrentSettings
+from web.routes.profiles import NotFoundPage, profile_or_404, workspace_context
+from web.security import CoordinatorSession
+from web.templating import is_htmx, render
+
+router = APIRouter()
+Text = Annotated[str, Form(max_length=2000)]
+
+
+def _workspace(
+    request: Request, conn: Conn, settings: CurrentSettings, profile_id: str, **extra: object
+) -> Response:
+    """The refreshed workspace (htmx) or the whole page again (a plain form post)."""
+    if not is_htmx(request):
+        return RedirectResponse(f"/profiles/{profile_id}", status_code=303)
+    profile = profile_or_404(conn, profile_id)
+    return render(request, "profiles/_workspace.html", workspace_context(conn, settings, profile, **extra))
+
+
+@router.post("/profiles/{profile_id}/confirm", response_class=HTMLResponse)
+def confirm_proposal(
+    request: Request,
+    profile_id: str,
+    conn: Conn,
+    settings: CurrentSettings,
+    session: CoordinatorSession,
+    resource_id: Annotated[str, Form(max_length=64)],
+    gap_reason: Text = "",
+) -> Response:
+    """提案を確定します（空きを1つ確保）。既存事業が残っている参加支援には狭間の理由が要ります。"""
+    profile_or_404(conn, profile_id)
+    try:
+        confirm(
+            conn,
+            settings,
+            profile_id=profile_id,
+            resource_id=resource_id,
+            actor=session.user.name,
+            gap_reason=gap_reason,
+        )
+    except GapReasonRequired as exc:
+        return _workspace(
+            request,
+            conn,
+            settings,
+            profile_id,
+            gap_for=resource_id,
+            gap_message=str(exc),
+            gap_text=gap_reason,
+        )
+    except (PlacementError, NotFound) as exc:
+        return _workspace(request, conn, settings, profile_id, flash=str(exc), flash_for=resource_id)
+    return _workspace(
+        request,
+        conn,
+        settings,
+        profile_id,
+        flash_ok="確定しました。受け入れ先への紹介は本人同意の後に行えます",
+    )
+
+
+@router.post("/profiles/{profile_id}/reject", response_class=HTMLResponse)
+def reject_proposal(
+    request: Request,
+    profile_id: str,
+    conn: Conn,
+    settings: CurrentSettings,
+    session: CoordinatorSession,
+    resource_id: Annotated[str, Form(max_length=64)],
+    reason: Text = "",
+) -> Response:
+    """提案を見送ります（理由は必須）。見送った社会資源は再び提案されません。"""
+    profile_or_404(conn, profile_id)
+    if not reason.strip():
+        return _workspace(
+            request,
+            conn,
+            settings,
+            profile_id,
+            flash="見送りの理由を入れてください",
+            flash_for=resource_id,
+            reject_for=resource_id,
+        )
+    try:
+        reject(conn, profile_id=profile_id, resource_id=resource_id, reason=reason, by=session.user.name)
+    except LookupError as exc:
+        raise NotFoundPage(str(exc)) from exc
+    return _workspace(request, conn, settings, profile_id, flash_ok="見送りを記録しました")
+
+
+@router.post("/placements/{placement_id}/{action}", response_class=HTMLResponse)
+def placement_step(
+    request: Request,
+    placement_id: int,
+    action: str,
+    conn: Conn,
+    settings: CurrentSettings,
+    session: CoordinatorSession,
+    end_reason: Annotated[str, Form(max_length=40)] = "",
+    end_note: Text = "",
+    host_note: Text = "",
+) -> Response:
+    """配置を次の段階へ（紹介・見学体験・利用開始・終了・取り消し）。"""
+    try:
+        placement = get_placement(conn, placement_id=placement_id)
+    except NotFound as exc:
+        raise NotFoundPage(str(exc)) from exc
+    try:
+        advance(
+            conn,
+            placement_id=placement_id,
+            action=action,
+            actor=session.user.name,
+            end_reason=end_reason or None,
+            end_note=end_note,
+            host_note=host_note if action == "refer" else None,
+        )
+    except PlacementError as exc:
+        return _workspace(
+            request, conn, settings, placement.profile_id, flash=str(exc), flash_placement=placement_id
+        )
+    return _workspace(request, conn, settings, placement.profile_id, flash_ok="記録しました")
+
+
+@router.post("/placements/{placement_id}/followups/new", response_class=HTMLResponse)
+def add_followup(
+    request: Request,
+    placement_id: int,
+    conn: Conn,
+    settings: CurrentSettings,
+    session: CoordinatorSession,
+    month: Annotated[int, Form()],
+    still_participating: Annotated[str, Form(max_length=5)],
+    frequency: Annotated[str, Form(max_length=200)] = "",
+    rating: Annotated[str, Form(max_length=2)] = "",
+    note: Text = "",
+) -> Response:
+    """1・3・6か月目のフォローアップを記録します。"""
+    try:
+        placement = get_placement(conn, placement_id=placement_id)
+    except NotFound as exc:
+        raise NotFoundPage(str(exc)) from exc
+    try:
+        record_followup(
+            conn,
+            placement_id=placement_id,
+            month=month,
+            still_participating=still_participating == "yes",
+            frequency=frequency,
+            rating=int(rating) if rating.isdigit() else None,
+            note=note,
+            actor=session.user.name,
+        )
+    except PlacementError as exc:
+        return _workspace(
+            request, conn, settings, placement.profile_id, flash=str(exc), flash_placement=placement_id
+        )
+    return _workspace(
+        request, conn, settings, placement.profile_id, flash_ok=f"{month}か月目のフォローアップを記録しました"
+    )

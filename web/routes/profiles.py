@@ -1,0 +1,185 @@
+"""Coordinator pages: the profile list, the profile form, and the profile page."""
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from matcher import embedding
+from matcher.areas import all_areas
+from matcher.config import Settings
+from matcher.matching.propose import propose
+from matcher.placements.model import FOLLOWUP_MONTHS
+from matcher.placements.service import followups_of, placements_of
+from matcher.profiles.model import NeedsProfile
+from matcher.profiles.service import ProfileExists, create_profile, set_consent, update_profile
+from matcher.profiles.store import get_profile, iter_profiles
+from matcher.schedule import DAY_ORDER
+from matcher.vocabulary import Consent
+from web.deps import Conn, CurrentSettings
+from web.forms import parse_profile, profile_values
+from web.security import CoordinatorSession
+from web.templating import is_htmx, render
+
+router = APIRouter()
+AGE_BANDS = [f"{low}-{low + 4}" for low in range(15, 100, 5)]
+NEW_PROFILE: dict[str, Any] = {
+    "consent": "none",
+    "status": "open",
+    "reward_preference": "any",
+    "stage": "1",
+    "max_travel_km": "3",
+    "contact_tolerance": "1",
+    "physical_capacity": "1",
+    "facts": [],
+    "needs_accommodations": [],
+}
+
+
+class NotFoundPage(Exception):
+    """A page for something that does not exist."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+def profile_or_404(conn: Conn, profile_id: str) -> NeedsProfile:
+    """The profile, or a 404 page."""
+    profile = get_profile(conn, profile_id=profile_id)
+    if profile is None:
+        raise NotFoundPage(f"ニーズプロファイル「{profile_id}」はありません")
+    return profile
+
+
+def form_values(profile: NeedsProfile | None) -> dict[str, Any]:
+    """The form's fields for an existing profile, or the defaults for a new one."""
+    if profile is None:
+        return NEW_PROFILE | {f"avail_{d}_{p}": "" for d in DAY_ORDER for p in ("start", "end")}
+    values: dict[str, Any] = {
+        k: ("" if v is None else str(v)) for k, v in profile.model_dump(mode="json").items()
+    }
+    values["facts"] = [str(f) for f in profile.facts]
+    values["needs_accommodations"] = [str(a) for a in profile.needs_accommodations]
+    for day in DAY_ORDER:
+        slot = next((s for s in profile.availability if s.day == day), None)
+        values[f"avail_{day}_start"] = slot.start if slot else ""
+        values[f"avail_{day}_end"] = slot.end if slot else ""
+    return values
+
+
+def _form_page(
+    request: Request,
+    conn: Conn,
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+    *,
+    editing: bool,
+    status: int = 200,
+) -> HTMLResponse:
+    context = {
+        "values": values,
+        "errors": errors,
+        "editing": editing,
+        "areas": all_areas(conn),
+        "bands": AGE_BANDS,
+        "days": DAY_ORDER,
+    }
+    return render(request, "profiles/form.html", context, status_code=status)
+
+
+@router.get("/profiles", response_class=HTMLResponse)
+def profile_list(request: Request, conn: Conn, session: CoordinatorSession) -> HTMLResponse:
+    """ニーズプロファイルの一覧."""
+    return render(request, "profiles/list.html", {"profiles": list(iter_profiles(conn))})
+
+
+@router.get("/profiles/new", response_class=HTMLResponse)
+def new_profile(request: Request, conn: Conn, session: CoordinatorSession) -> HTMLResponse:
+    """新しいニーズプロファイルの入力画面."""
+    values = form_values(None) | {"id": f"P{date.today():%Y%m%d}-{len(list(iter_profiles(conn))) + 1:03d}"}
+    return _form_page(request, conn, values, {}, editing=False)
+
+
+@router.post("/profiles/new", response_class=HTMLResponse)
+async def create(
+    request: Request, conn: Conn, settings: CurrentSettings, session: CoordinatorSession
+) -> Response:
+    """入力を検証して登録します。誤りは欄の横に表示し、入力は残します。"""
+    values = profile_values(await request.form())
+    profile, errors = parse_profile(values, all_areas(conn))
+    if profile is None:
+        return _form_page(request, conn, values, errors, editing=False, status=422)
+    try:
+        create_profile(conn, profile, actor=session.user.name)
+    except ProfileExists as exc:
+        return _form_page(request, conn, values, {"id": [str(exc)]}, editing=False, status=409)
+    _embed(conn, settings, profile.id)
+    return RedirectResponse(f"/profiles/{profile.id}", status_code=303)
+
+
+@router.get("/profiles/{profile_id}/edit", response_class=HTMLResponse)
+def edit_profile(request: Request, profile_id: str, conn: Conn, session: CoordinatorSession) -> HTMLResponse:
+    """ニーズプロファイルの編集画面."""
+    return _form_page(request, conn, form_values(profile_or_404(conn, profile_id)), {}, editing=True)
+
+
+@router.post("/profiles/{profile_id}/edit", response_class=HTMLResponse)
+async def update(
+    request: Request, profile_id: str, conn: Conn, settings: CurrentSettings, session: CoordinatorSession
+) -> Response:
+    """変更を検証して保存します。"""
+    profile_or_404(conn, profile_id)
+    values = profile_values(await request.form()) | {"id": profile_id}
+    profile, errors = parse_profile(values, all_areas(conn))
+    if profile is None:
+        return _form_page(request, conn, values, errors, editing=True, status=422)
+    update_profile(conn, profile, actor=session.user.name)
+    _embed(conn, settings, profile.id)
+    return RedirectResponse(f"/profiles/{profile.id}", status_code=303)
+
+
+def _embed(conn: Conn, settings: Settings, profile_id: str) -> None:
+    embedding.sync_one(conn, embedding.EmbeddingSpec.from_settings(settings), "profile", profile_id)
+
+
+def workspace_context(conn: Conn, settings: Settings, profile: NeedsProfile, **extra: Any) -> dict[str, Any]:
+    """Proposals, exclusions, placements and follow-ups of one profile."""
+    result = propose(conn, settings, profile_id=profile.id, top=None)
+    placements = placements_of(conn, profile_id=profile.id)
+    followups = followups_of(conn, profile_id=profile.id)
+    return {
+        "profile": profile,
+        "tier1": [p for p in result.proposals if p.tier == 1],
+        "tier2": [p for p in result.proposals if p.tier == 2],
+        "excluded": result.excluded,
+        "placements": placements,
+        "followups": {(f.placement_id, f.month): f for f in followups},
+        "months": FOLLOWUP_MONTHS,
+        "today": date.today(),
+    } | extra
+
+
+@router.get("/profiles/{profile_id}", response_class=HTMLResponse)
+def profile_page(
+    request: Request, profile_id: str, conn: Conn, settings: CurrentSettings, session: CoordinatorSession
+) -> HTMLResponse:
+    """ニーズプロファイル: 提案（既存事業・参加支援）、除外、配置とフォローアップ."""
+    profile = profile_or_404(conn, profile_id)
+    template = "profiles/_workspace.html" if is_htmx(request) else "profiles/page.html"
+    return render(request, template, workspace_context(conn, settings, profile))
+
+
+@router.post("/profiles/{profile_id}/consent")
+def change_consent(
+    profile_id: str,
+    conn: Conn,
+    session: CoordinatorSession,
+    consent: Annotated[Consent, Form()],
+    consent_date: Annotated[date | None, Form()] = None,
+) -> Response:
+    """本人同意の範囲と日付を記録します。"""
+    profile_or_404(conn, profile_id)
+    when = consent_date or date.today()
+    set_consent(conn, profile_id=profile_id, consent=consent, consent_date=when, actor=session.user.name)
+    return RedirectResponse(f"/profiles/{profile_id}#consent", status_code=303)
