@@ -18,7 +18,7 @@ SINGLE = (
     "id", "age_band", "area", "max_travel_km", "contact_tolerance", "physical_capacity", "reward_preference",
     "interests", "narrative", "stage", "consent", "consent_date", "status",
 )  # fmt: skip
-MAX_FIELD = 4000
+MAX_FIELD = 20_000  # longer than any field allows, so an overlong value is refused, not cut
 DAY_LABELS = LABELS[Day]
 
 

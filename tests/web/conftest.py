@@ -1,16 +1,23 @@
 """The real app served by `matcher serve` in a subprocess, on a free loopback port."""
 
 import os
+import re
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
+import psycopg
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
+from matcher.accounts import DEMO_ACCOUNTS, ensure_demo_accounts
 from matcher.config import Settings
 from tests.conftest import MATCHER_BIN
+from web.app import create_app
 
 
 def free_port() -> int:
@@ -25,7 +32,8 @@ def wait_until_up(url: str, process: subprocess.Popen[str], timeout: float = 60)
         if process.poll() is not None:
             raise RuntimeError(f"server exited: {process.stdout.read() if process.stdout else ''}")
         try:
-            httpx.get(url, timeout=1)
+            with httpx.Client(timeout=5) as client:
+                client.get(url)
             return
         except httpx.TransportError:
             time.sleep(0.2)
@@ -53,3 +61,80 @@ def live_server(seeded_settings: Settings) -> Iterator[str]:
         process.wait(timeout=20)
         if process.stdout:
             process.stdout.close()
+
+
+class WebUser:
+    """A signed-in browser session driven through the real login form (TestClient, real database)."""
+
+    def __init__(self, client: TestClient, name: str, password: str) -> None:
+        self.client = client
+        page = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token, page.text
+        response = client.post(
+            "/login",
+            data={"name": name, "password": password, "csrf_token": token[1]},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text
+        home = client.get("/")
+        found = re.search(r'"X-CSRF-Token": "([^"]+)"', home.text)
+        assert found, home.text
+        self.csrf = found[1]
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.client.get(path, **kwargs)
+
+    def post(
+        self,
+        path: str,
+        data: dict[str, Any] | None = None,
+        *,
+        htmx: bool = False,
+        csrf: bool = True,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        form = dict(data or {})
+        if csrf:
+            form["csrf_token"] = self.csrf
+        headers = {"HX-Request": "true"} if htmx else {}
+        return self.client.post(path, data=form, headers=headers, follow_redirects=False, **kwargs)
+
+
+@pytest.fixture
+def app(seeded_settings: Settings, seeded_conn: psycopg.Connection) -> FastAPI:
+    """The application on this test's demo database, with the demo accounts."""
+    ensure_demo_accounts(seeded_conn)
+    seeded_conn.commit()
+    return create_app(seeded_settings)
+
+
+def signed_in(app: FastAPI, role: str) -> Iterator[WebUser]:
+    name, _role, password, _resources = next(a for a in DEMO_ACCOUNTS if a[1] == role)
+    with TestClient(app) as client:
+        yield WebUser(client, name, password)
+
+
+@pytest.fixture
+def coordinator(app: FastAPI) -> Iterator[WebUser]:
+    """The demo coordinator, signed in."""
+    yield from signed_in(app, "coordinator")
+
+
+@pytest.fixture
+def host(app: FastAPI) -> Iterator[WebUser]:
+    """The demo host (r01, r02), signed in."""
+    yield from signed_in(app, "provider")
+
+
+@pytest.fixture
+def admin(app: FastAPI) -> Iterator[WebUser]:
+    """The demo admin, signed in."""
+    yield from signed_in(app, "admin")
+
+
+@pytest.fixture
+def anonymous(app: FastAPI) -> Iterator[TestClient]:
+    """A browser that has not signed in."""
+    with TestClient(app) as client:
+        yield client
