@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install check lint clean
+.PHONY: demo test install system-deps check lint clean
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 # Fresh clone → venv with the CPU build of torch pinned, then the project and its test tools.
 $(STAMP): pyproject.toml
@@ -25,8 +26,13 @@ demo: install
 	$(BIN)/matcher demo-accounts
 	$(BIN)/matcher serve --port $(PORT)
 
+# Debian's Chromium (driven by Playwright) and Japanese fonts for the browser tests.
+system-deps:
+	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || \
+	  ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium fonts-noto-cjk)
+
 # Installs what the tests need and runs them all.
-test: install
+test: install system-deps
 	$(BIN)/pytest
 
 lint: install
