@@ -5,10 +5,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -63,6 +64,13 @@ def install_error_pages(app: FastAPI) -> None:
             exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else "ページが見つかりません"
         )
         return _error_page(request, exc.status_code, titles.get(exc.status_code, "エラー"), message)
+
+    @app.exception_handler(psycopg.DataError)
+    async def unstorable(request: Request, exc: psycopg.DataError) -> Response:
+        message = "保存できない文字（NUL など）や値が含まれています。入力を確かめてください"
+        if _is_api(request):
+            return JSONResponse({"detail": message}, status_code=422)
+        return _error_page(request, 422, "入力が正しくありません", message)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
