@@ -1,5 +1,6 @@
 """The `matcher` command."""
 
+import getpass
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,11 @@ EmbedOption = Annotated[
         "--embed/--no-embed", help="取り込み後に変わった文章を埋め込む（後で matcher embed でも可）"
     ),
 ]
+
+
+def cli_actor() -> str:
+    """Who ran a command, for the audit log."""
+    return f"cli:{getpass.getuser()}"
 
 
 def fail(lines: list[str]) -> None:
@@ -66,7 +72,7 @@ def import_resources(file: FileArg, embed: EmbedOption = True) -> None:
     """社会資源（.jsonl / .csv）を id で追加・更新します。1行でも誤りがあれば何も書きません。"""
     from matcher.registry.importer import import_resources as run
 
-    _run_import(lambda conn: run(conn, read_file(file), file.name), embed)
+    _run_import(lambda conn: run(conn, read_file(file), file.name, actor=cli_actor()), embed)
 
 
 @import_app.command("profiles")
@@ -74,7 +80,7 @@ def import_profiles(file: FileArg, embed: EmbedOption = True) -> None:
     """ニーズプロファイル（.jsonl / .csv）を id で追加・更新します。個人情報チェックあり。"""
     from matcher.profiles.importer import import_profiles as run
 
-    _run_import(lambda conn: run(conn, read_file(file), file.name), embed)
+    _run_import(lambda conn: run(conn, read_file(file), file.name, actor=cli_actor()), embed)
 
 
 @import_app.command("wamnet")
@@ -88,7 +94,7 @@ def import_wamnet(
     """WAM NET オープンデータのCSVを既存事業の社会資源として取り込みます。"""
     from matcher.registry.importer import import_wamnet as run
 
-    _run_import(lambda conn: run(conn, read_file(file), file.name, city=city), embed)
+    _run_import(lambda conn: run(conn, read_file(file), file.name, city=city, actor=cli_actor()), embed)
 
 
 def _run_import(run: Callable[[psycopg.Connection], list[str]], embed: bool = True) -> None:

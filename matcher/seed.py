@@ -19,7 +19,9 @@ def load_seeds(conn: psycopg.Connection, seeds_dir: Path) -> list[str]:
     with conn.transaction():
         count = save_areas(conn, (seeds_dir / AREAS).read_text(encoding="utf-8"))
         lines = [f"{AREAS}: 圏域 {count}件"]
-        lines += import_resources(conn, (seeds_dir / RESOURCES).read_bytes(), RESOURCES, source="seed")
-        lines += import_wamnet(conn, (seeds_dir / WAMNET).read_bytes(), WAMNET)
-        lines += import_profiles(conn, (seeds_dir / PROFILES).read_bytes(), PROFILES)
+        lines += import_resources(
+            conn, (seeds_dir / RESOURCES).read_bytes(), RESOURCES, source="seed", actor="seed"
+        )
+        lines += import_wamnet(conn, (seeds_dir / WAMNET).read_bytes(), WAMNET, actor="seed")
+        lines += import_profiles(conn, (seeds_dir / PROFILES).read_bytes(), PROFILES, actor="seed")
     return lines

@@ -1,21 +1,24 @@
 """Writing validated records with named upserts, counting what changed."""
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
+from matcher import audit
+
 
 @dataclass
 class UpsertCounts:
-    """How many records an upsert added, changed and left as they were."""
+    """How many records an upsert added, changed and left as they were, and which ids changed."""
 
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    changed: list[tuple[str, bool]] = field(default_factory=list)  # (id, newly inserted)
 
     def summary(self) -> str:
         """Japanese one-line summary."""
@@ -45,8 +48,33 @@ def upsert_all(
             row = cur.fetchone()
             if row is None:
                 counts.unchanged += 1
-            elif row[0]:
+                continue
+            counts.changed.append((row[0], row[1]))
+            if row[1]:
                 counts.inserted += 1
             else:
                 counts.updated += 1
     return counts
+
+
+def audit_changes(
+    conn: psycopg.Connection,
+    *,
+    counts: UpsertCounts,
+    records: Iterable[Any],
+    before: Mapping[str, BaseModel],
+    entity: str,
+    actor: str,
+) -> None:
+    """One audit row per record an import added or changed, with what it was before."""
+    by_id = {str(r.id): r for r in records}
+    for record_id, inserted in counts.changed:
+        audit.record(
+            conn,
+            actor=actor,
+            action="import",
+            entity=entity,
+            entity_id=record_id,
+            before=None if inserted else before.get(record_id),
+            after=by_id[record_id],
+        )

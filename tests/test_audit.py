@@ -18,7 +18,7 @@ def test_the_application_role_cannot_change_or_remove_audit_rows(
         actor="c1",
         action="update",
         entity="profile",
-        entity_id="p01",
+        entity_id="audit-test-1",
         before={"a": 1},
         after={"a": 2},
     )
@@ -26,7 +26,7 @@ def test_the_application_role_cannot_change_or_remove_audit_rows(
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="監査ログは追記のみです"):
         seeded_conn.execute(statement)
     seeded_conn.rollback()
-    (row,) = audit.history(seeded_conn, entity="profile", entity_id="p01")
+    (row,) = audit.history(seeded_conn, entity="profile", entity_id="audit-test-1")
     assert (row.actor, row.before, row.after) == ("c1", {"a": 1}, {"a": 2})
 
 
@@ -36,9 +36,9 @@ def test_rows_record_who_when_what_before_and_after(seeded_conn: psycopg.Connect
         actor="c1",
         action="consent",
         entity="profile",
-        entity_id="p02",
+        entity_id="audit-test-2",
         before={"consent": "none"},
         after={"consent": "full"},
     )
-    (row,) = audit.history(seeded_conn, entity="profile", entity_id="p02")
+    (row,) = audit.history(seeded_conn, entity="profile", entity_id="audit-test-2")
     assert row.at is not None and row.action == "consent" and row.after == {"consent": "full"}

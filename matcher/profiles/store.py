@@ -36,3 +36,9 @@ def count_profiles(conn: psycopg.Connection) -> int:
     """How many profiles there are."""
     row = conn.execute(SQL.count).fetchone()
     return int(row[0]) if row else 0
+
+
+def profiles_by_ids(conn: psycopg.Connection, ids: list[str]) -> dict[str, NeedsProfile]:
+    """The profiles with these ids that exist."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return {row["id"]: NeedsProfile.model_validate(row) for row in cur.execute(SQL.by_ids, {"ids": ids})}

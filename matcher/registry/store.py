@@ -47,3 +47,9 @@ def count_resources(conn: psycopg.Connection) -> int:
     """How many listings there are."""
     row = conn.execute(SQL.count).fetchone()
     return int(row[0]) if row else 0
+
+
+def resources_by_ids(conn: psycopg.Connection, ids: list[str]) -> dict[str, Resource]:
+    """The listings with these ids that exist."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return {row["id"]: Resource.model_validate(row) for row in cur.execute(SQL.by_ids, {"ids": ids})}

@@ -227,3 +227,20 @@ def test_a_missing_file_is_a_clear_error(cli: Cli, tmp_path: Path) -> None:
     result = cli("import", "resources", tmp_path / "nothing.jsonl")
     assert result.exit_code != 0
     assert "nothing.jsonl" in result.stderr and "読めません" in result.stderr
+
+
+def test_imports_audit_every_listing_they_add_or_change(cli: Cli, tmp_path: Path, conn) -> None:  # type: ignore[no-untyped-def]
+    cli("import", "resources", write_jsonl(tmp_path / "a.jsonl", [CAFE, FARM]), "--no-embed")
+    cli(
+        "import",
+        "resources",
+        write_jsonl(tmp_path / "b.jsonl", [CAFE | {"capacity_open": 0}, FARM]),
+        "--no-embed",
+    )
+    rows = conn.execute(
+        "select entity_id, actor, before ->> 'capacity_open', after ->> 'capacity_open' from audit_log"
+        " where action = 'import' order by id"
+    ).fetchall()
+    actor = rows[0][1]
+    assert actor.startswith("cli:")
+    assert rows == [("r-cafe", actor, None, "2"), ("r-farm", actor, None, "2"), ("r-cafe", actor, "2", "0")]

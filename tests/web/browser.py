@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.conftest import ROOT
 
@@ -35,6 +35,7 @@ def browser_page(base_url: str) -> Iterator[Page]:
         )
         page = context.new_page()
         page.set_default_timeout(30_000)
+        expect.set_options(timeout=30_000)  # the first pages wait while the server loads its model
         try:
             yield page
         finally:

@@ -24,7 +24,7 @@ where (p.age_band, p.area, p.lat, p.lon, p.max_travel_km, p.availability, p.cont
        excluded.reward_preference, excluded.needs_accommodations, excluded.interests,
        excluded.narrative, excluded.stage, excluded.facts, excluded.consent, excluded.status,
        excluded.consent_date)
-returning (xmax = 0) as inserted;
+returning id, (xmax = 0) as inserted;
 
 -- name: all
 -- Every needs profile in id order, as its fields.
@@ -43,3 +43,10 @@ where id = %(id)s;
 -- name: count
 -- How many needs profiles there are.
 select count(*) from needs_profile;
+
+-- name: by_ids
+-- The records with these ids.
+select id, age_band, area, lat, lon, max_travel_km, availability, contact_tolerance, physical_capacity,
+       reward_preference, needs_accommodations, interests, narrative, stage, facts, consent, status, consent_date
+from needs_profile
+where id = any(%(ids)s);

@@ -27,7 +27,7 @@ where (r.name, r.kind, r.programme, r.hosts_participation, r.description, r.area
        excluded.capacity_total, excluded.capacity_open, excluded.contact_level,
        excluded.physical_load, excluded.reward, excluded.trial, excluded.min_age, excluded.max_age,
        excluded.accommodations, excluded.status, excluded.assured_at, coalesce(%(source)s, r.source))
-returning (xmax = 0) as inserted;
+returning id, (xmax = 0) as inserted;
 
 -- name: all
 -- Every listing in id order, as its fields.
@@ -56,3 +56,11 @@ limit %(limit)s;
 -- name: count
 -- How many listings there are.
 select count(*) from resource;
+
+-- name: by_ids
+-- The records with these ids.
+select id, name, kind, programme, hosts_participation, description, area, lat, lon, schedule,
+       capacity_total, capacity_open, contact_level, physical_load, reward, trial, min_age, max_age,
+       accommodations, status, assured_at
+from resource
+where id = any(%(ids)s);
