@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from psycopg.rows import dict_row
 
+from matcher import audit
 from matcher.sql import queries
 
 SQL = queries("accounts")
@@ -57,6 +58,7 @@ def create_user(
     role: str,
     resource_ids: list[str] | None = None,
     password: str | None = None,
+    actor: str | None = None,
 ) -> tuple[User, str]:
     """Creates an account (a host tied to its listings) and returns it with a new API token."""
     password_hash = hash_password(password) if password is not None else None
@@ -83,6 +85,14 @@ def create_user(
         for rid in resource_ids:
             conn.execute(SQL.link_resource, {"user_id": user_id, "resource_id": rid})
         conn.execute(SQL.insert_token, {"token_hash": token_hash(token), "user_id": user_id})
+        audit.record(
+            conn,
+            actor=actor or "cli",
+            action="create",
+            entity="account",
+            entity_id=name,
+            after={"role": role, "resource_ids": resource_ids},
+        )
     return User(user_id, name, role, frozenset(resource_ids)), token
 
 
@@ -173,3 +183,76 @@ def ensure_demo_accounts(conn: psycopg.Connection) -> list[tuple[str, str, str, 
         else:
             create_user(conn, name=name, role=role, password=password, resource_ids=list(resources))
     return [(name, role, password, resources) for name, role, password, resources in DEMO_ACCOUNTS]
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account as the admin console lists it."""
+
+    id: int
+    name: str
+    role: str
+    disabled: bool
+    created_at: datetime
+    has_password: bool
+    resource_ids: list[str]
+
+
+def list_accounts(conn: psycopg.Connection) -> list[Account]:
+    """Every account, by role and name."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return [Account(**row) for row in cur.execute(SQL.list_users)]
+
+
+def _account_name(conn: psycopg.Connection, user_id: int) -> tuple[str, str]:
+    row = conn.execute(SQL.user_by_id, {"id": user_id}).fetchone()
+    if row is None:
+        raise AccountError(f"利用者 {user_id} はありません")
+    return row[1], row[2]
+
+
+def set_disabled(conn: psycopg.Connection, *, user_id: int, disabled: bool, actor: str) -> None:
+    """Disables or enables an account, audited."""
+    with conn.transaction():
+        name, _role = _account_name(conn, user_id)
+        conn.execute(SQL.set_disabled, {"id": user_id, "disabled": disabled})
+        audit.record(
+            conn,
+            actor=actor,
+            action="disable" if disabled else "enable",
+            entity="account",
+            entity_id=name,
+            after={"disabled": disabled},
+        )
+
+
+def link_listings(conn: psycopg.Connection, *, user_id: int, resource_ids: list[str], actor: str) -> None:
+    """Ties a host account to exactly these listings, audited."""
+    with conn.transaction():
+        name, role = _account_name(conn, user_id)
+        if role != "provider":
+            raise AccountError("社会資源に結びつけられるのは受け入れ先（provider）の利用者だけです")
+        missing = [
+            rid for rid in resource_ids if not conn.execute(SQL.resource_exists, {"id": rid}).fetchone()
+        ]
+        if missing:
+            raise AccountError(f"社会資源がありません: {', '.join(missing)}")
+        conn.execute(SQL.unlink_resources, {"user_id": user_id})
+        for rid in resource_ids:
+            conn.execute(SQL.link_resource, {"user_id": user_id, "resource_id": rid})
+        audit.record(
+            conn,
+            actor=actor,
+            action="listings",
+            entity="account",
+            entity_id=name,
+            after={"resource_ids": resource_ids},
+        )
+
+
+def reset_password(conn: psycopg.Connection, *, user_id: int, password: str, actor: str) -> None:
+    """Sets a new password for an account, audited (the password itself is never logged)."""
+    with conn.transaction():
+        name, _role = _account_name(conn, user_id)
+        set_password(conn, name=name, password=password)
+        audit.record(conn, actor=actor, action="password", entity="account", entity_id=name)

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     session_hours: float = Field(default=8, gt=0, le=24 * 30, description="a browser session lasts this long")
     cookie_secure: bool = Field(default=False, description="send cookies over HTTPS only (set behind TLS)")
 
+    max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1024, description="largest file the admin may upload"
+    )
     max_import_errors_shown: int = Field(default=200, description="Errors printed per rejected file")
 
     @property

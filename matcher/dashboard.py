@@ -40,6 +40,7 @@ class Dashboard:
     followups_due: list[dict[str, Any]]
     stale: list[dict[str, Any]]
     stale_count: int
+    host_answers: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def awaiting(self) -> list[ProfileLine]:
@@ -55,6 +56,7 @@ def build(conn: psycopg.Connection, settings: Settings, *, today: date | None = 
             live[row["profile_id"]].append(row)
         due = cur.execute(SQL.followups_due, {"ahead_days": 7}).fetchall()
         stale = cur.execute(SQL.stale_listings, {"days": settings.fresh_days, "limit": 8}).fetchall()
+        answers = cur.execute(SQL.host_answers, {"days": 14}).fetchall()
     stale_count_row = conn.execute(SQL.stale_count, {"days": settings.fresh_days}).fetchone()
     lines = []
     for profile in iter_profiles(conn):
@@ -66,4 +68,4 @@ def build(conn: psycopg.Connection, settings: Settings, *, today: date | None = 
             line.tier1 = sum(p.tier == 1 for p in proposals)
             line.tier2 = len(proposals) - line.tier1
         lines.append(line)
-    return Dashboard(lines, due, stale, int(stale_count_row[0]) if stale_count_row else 0)
+    return Dashboard(lines, due, stale, int(stale_count_row[0]) if stale_count_row else 0, answers)

@@ -15,7 +15,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matcher import db, embedding
 from matcher.config import Settings, get_settings
-from web.routes import api_matching, api_placements, api_records, auth, home, placements, profiles
+from matcher.registry.host import NotYourListing
+from web.routes import (
+    admin,
+    api_matching,
+    api_placements,
+    api_records,
+    auth,
+    home,
+    host,
+    placements,
+    profiles,
+)
 from web.routes.profiles import NotFoundPage
 from web.security import Forbidden, LoginRequired
 from web.templating import render
@@ -50,6 +61,12 @@ def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:
         return _error_page(request, 403, "権限がありません", "この画面はあなたの役割では開けません。")
+
+    @app.exception_handler(NotYourListing)
+    async def not_yours(request: Request, exc: NotYourListing) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": str(exc)}, status_code=403)
+        return _error_page(request, 403, "権限がありません", str(exc))
 
     @app.exception_handler(NotFoundPage)
     async def not_found(request: Request, exc: NotFoundPage) -> Response:
@@ -96,7 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="参加支援マッチング", lifespan=lifespan)
     app.state.settings = settings
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, home, profiles, placements, api_matching, api_records, api_placements):
+    for module in (auth, home, profiles, placements, host, admin, api_matching, api_records, api_placements):
         app.include_router(module.router)
     install_error_pages(app)
     return app

@@ -58,7 +58,7 @@ def errors_by_field(exc: ValidationError, days: list[str]) -> dict[str, list[str
             root = "area"
         elif root == "（行全体）":
             root = "form"
-        elif root == "availability" and (slot := re.match(r"availability\[(\d+)\]", error.field)):
+        elif root in ("availability", "schedule") and (slot := re.match(r"\w+\[(\d+)\]", error.field)):
             message = f"{DAY_LABELS[days[int(slot[1]) - 1]]}曜: {message}"
         elif root == "availability":
             message = "参加できる曜日と時間を1つ以上入れてください" if error.field == root else message

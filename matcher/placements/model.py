@@ -36,6 +36,7 @@ ACTION_LABELS = {
     "cancel": "取り消し",
 }
 FOLLOWUP_MONTHS = (1, 3, 6)
+HOST_RESPONSES = {"accepted": "受け入れます", "declined": "辞退します"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ class Placement:
     trial_at: datetime | None
     started_at: datetime | None
     ended_at: datetime | None
+    host_response: str | None = None
+    host_response_reason: str | None = None
+    host_responded_at: datetime | None = None
 
     @property
     def status_label(self) -> str:

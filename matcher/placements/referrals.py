@@ -11,6 +11,7 @@ from matcher.schedule import Slot
 from matcher.sql import queries
 
 SQL = queries("referrals")
+PLACEMENTS = queries("placements")
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,9 @@ class Referral:
     needs_accommodations: list[str]
     stage: int
     host_note: str
+    host_response: str | None
+    host_response_reason: str | None
+    host_responded_at: datetime | None
 
 
 def referrals_for_host(conn: psycopg.Connection, *, resource_ids: list[str], actor: str) -> list[Referral]:
@@ -52,3 +56,39 @@ def referrals_for_host(conn: psycopg.Connection, *, resource_ids: list[str], act
                 after={"resource_id": referral.resource_id},
             )
     return referrals
+
+
+class ReferralError(Exception):
+    """A host answer that cannot be taken (not its referral, or no reason for declining)."""
+
+
+def respond(
+    conn: psycopg.Connection,
+    *,
+    placement_id: int,
+    resource_ids: frozenset[str],
+    accept: bool,
+    reason: str,
+    actor: str,
+) -> None:
+    """A host accepts or declines a referral to one of its own listings (declining needs a reason)."""
+    with conn.transaction():
+        row = conn.execute(SQL.referral_of, {"id": placement_id}).fetchone()
+        if row is None or row[0] not in resource_ids or row[1] not in ("referred", "trial", "active"):
+            raise ReferralError("この紹介に返答する権限がありません")
+        reason = reason.strip()
+        if not accept and not reason:
+            raise ReferralError("辞退の理由を入れてください")
+        response = "accepted" if accept else "declined"
+        conn.execute(
+            PLACEMENTS.host_respond,
+            {"id": placement_id, "response": response, "reason": reason or None, "actor": actor},
+        )
+        audit.record(
+            conn,
+            actor=actor,
+            action=f"host_{response}",
+            entity="placement",
+            entity_id=str(placement_id),
+            after={"host_response": response, "reason": reason},
+        )

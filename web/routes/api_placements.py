@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from matcher.matching.propose import ProfileNotFound
 from matcher.placements.model import Placement
-from matcher.placements.referrals import referrals_for_host
+from matcher.placements.referrals import ReferralError, referrals_for_host, respond
 from matcher.placements.service import (
     GapReasonRequired,
     NotFound,
@@ -54,6 +54,9 @@ class PlacementOut(BaseModel):
     trial_at: datetime | None
     started_at: datetime | None
     ended_at: datetime | None
+    host_response: str | None
+    host_response_reason: str | None
+    host_responded_at: datetime | None
 
     @classmethod
     def of(cls, placement: Placement) -> "PlacementOut":
@@ -98,6 +101,9 @@ class ReferralOut(BaseModel):
     needs_accommodations: list[str]
     stage: int
     host_note: str
+    host_response: str | None
+    host_response_reason: str | None
+    host_responded_at: datetime | None
 
 
 def _conflict(exc: Exception) -> HTTPException:
@@ -198,3 +204,27 @@ def provider_referrals(conn: Conn, user: Provider) -> list[ReferralOut]:
     """自分の掲載への紹介（年齢帯・参加可能日時・必要な配慮・段階・メモだけ）。"""
     shown = referrals_for_host(conn, resource_ids=sorted(user.resource_ids), actor=user.name)
     return [ReferralOut.model_validate(r, from_attributes=True) for r in shown]
+
+
+class AnswerIn(BaseModel):
+    """A host's answer to a referral."""
+
+    accept: bool
+    reason: Note = Field(default="", description="辞退の理由（辞退のとき必須）")
+
+
+@router.post("/provider/referrals/{placement_id}/answer", status_code=204)
+def answer(placement_id: int, body: AnswerIn, conn: Conn, user: Provider) -> None:
+    """紹介への返答（受け入れる／理由を添えて辞退する）。自分の掲載への紹介でなければ 403。"""
+    try:
+        respond(
+            conn,
+            placement_id=placement_id,
+            resource_ids=user.resource_ids,
+            accept=body.accept,
+            reason=body.reason,
+            actor=user.name,
+        )
+    except ReferralError as exc:
+        code = status.HTTP_422_UNPROCESSABLE_CONTENT if "理由" in str(exc) else status.HTTP_403_FORBIDDEN
+        raise HTTPException(code, str(exc)) from exc

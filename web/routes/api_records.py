@@ -3,13 +3,15 @@
 from fastapi import APIRouter, HTTPException, status
 
 from matcher import embedding
+from matcher.accounts import User
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.service import ProfileExists, create_profile, update_profile
 from matcher.profiles.store import get_profile
+from matcher.registry.host import HOST_FIELDS, assure_listing, edit_listing, own_listing
 from matcher.registry.model import Resource
 from matcher.registry.service import replace_resource
 from matcher.registry.store import get_resource
-from web.auth import Coordinator, ListingReader, check_listing_access
+from web.auth import Coordinator, ListingReader, Provider, check_listing_access
 from web.deps import Conn, CurrentSettings
 
 router = APIRouter(prefix="/api", tags=["records"])
@@ -46,10 +48,40 @@ def put_resource(
     """社会資源を置き換えます（受け入れ先は自分の掲載だけ）。変わった文章は埋め込み直します。"""
     check_listing_access(user, resource_id)
     _same_id(resource_id, body.id)
+    spec = embedding.EmbeddingSpec.from_settings(settings)
+    if user.role == "provider":
+        return _host_put(conn, user, resource_id, body, spec)
     if replace_resource(conn, body, actor=user.name) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"社会資源「{resource_id}」はありません")
-    embedding.sync_one(conn, embedding.EmbeddingSpec.from_settings(settings), "resource", resource_id)
+    embedding.sync_one(conn, spec, "resource", resource_id)
     return body
+
+
+def _host_put(
+    conn: Conn, user: User, resource_id: str, body: Resource, spec: embedding.EmbeddingSpec
+) -> Resource:
+    """A host replaces its listing, changing only what a host keeps (capacity, schedule, text, trial, pause)."""
+    current = own_listing(conn, user, resource_id)
+    wanted, now = body.model_dump(), current.model_dump()
+    locked = [name for name in wanted if name not in HOST_FIELDS and wanted[name] != now[name]]
+    if body.status == "closed" and current.status != "closed":
+        locked.append("status")
+    if locked:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            [
+                {"loc": ["body", name], "msg": "受け入れ先は変更できない項目です", "type": "value_error"}
+                for name in locked
+            ],
+        )
+    return edit_listing(conn, user, resource_id, {k: wanted[k] for k in HOST_FIELDS}, spec)
+
+
+@router.post("/resources/{resource_id}/assure", response_model=Resource)
+def assure(resource_id: str, conn: Conn, user: Provider) -> Resource:
+    """「内容を確認しました」: 確認日を今日にします（受け入れ先が自分の掲載に）。"""
+    check_listing_access(user, resource_id)
+    return assure_listing(conn, user, resource_id)
 
 
 @router.post("/profiles", response_model=NeedsProfile, status_code=201)

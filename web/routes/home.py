@@ -9,6 +9,8 @@ from matcher import dashboard
 from matcher.accounts import Session
 from matcher.registry.store import count_resources, resource_summaries
 from web.deps import Conn, CurrentSettings
+from web.routes.admin import admin_home
+from web.routes.host import host_home
 from web.security import AnySession, page_session
 from web.templating import render
 
@@ -21,7 +23,9 @@ def start_page(request: Request, conn: Conn, settings: CurrentSettings, session:
     """ダッシュボード（コーディネーター）または社会資源の一覧."""
     if session.user.role == "coordinator":
         return render(request, "dashboard/page.html", {"board": dashboard.build(conn, settings)})
-    return registry_page(request, conn, session)
+    if session.user.role == "provider":
+        return host_home(request, conn, session)
+    return admin_home(request, conn, settings, session)
 
 
 @router.get("/resources", response_class=HTMLResponse)

@@ -58,3 +58,24 @@ group by u.id, s.csrf_token, s.expires_at;
 -- name: delete_session
 -- Ends a browser session.
 delete from web_session where token_hash = %(token_hash)s;
+
+-- name: list_users
+-- Every account with its listings.
+select u.id, u.name, u.role, u.disabled, u.created_at, u.password_hash is not null as has_password,
+       array_remove(array_agg(ur.resource_id order by ur.resource_id), null) as resource_ids
+from app_user u
+left join user_resource ur on ur.user_id = u.id
+group by u.id
+order by u.role, u.name;
+
+-- name: set_disabled
+-- Disables or enables an account (a disabled account's sessions and tokens stop working).
+update app_user set disabled = %(disabled)s where id = %(id)s returning name;
+
+-- name: unlink_resources
+-- Unties a host account from all its listings.
+delete from user_resource where user_id = %(user_id)s;
+
+-- name: user_by_id
+-- One account by id.
+select id, name, role from app_user where id = %(id)s;

@@ -32,3 +32,11 @@ where status = 'active' and (assured_at is null or assured_at < current_date - %
 select pl.profile_id, pl.status, r.name as resource_name
 from placement pl join resource r on r.id = pl.resource_id
 where pl.status not in ('ended', 'cancelled');
+
+-- name: host_answers
+-- Hosts' answers to referrals in the last days, newest first.
+select pl.id as placement_id, pl.profile_id, r.name as resource_name, pl.host_response,
+       pl.host_response_reason, pl.host_responded_at
+from placement pl join resource r on r.id = pl.resource_id
+where pl.host_responded_at > now() - make_interval(days => %(days)s)
+order by pl.host_responded_at desc;

@@ -28,7 +28,8 @@ returning id;
 -- One placement with its listing's name.
 select pl.id, pl.profile_id, pl.resource_id, r.name as resource_name, pl.status, pl.tier, pl.score,
        pl.gap_reason, pl.host_note, pl.reserved, pl.end_reason, pl.end_note, pl.confirmed_by,
-       pl.confirmed_at, pl.referred_at, pl.trial_at, pl.started_at, pl.ended_at
+       pl.confirmed_at, pl.referred_at, pl.trial_at, pl.started_at, pl.ended_at,
+       pl.host_response, pl.host_response_reason, pl.host_responded_at
 from placement pl join resource r on r.id = pl.resource_id
 where pl.id = %(id)s;
 
@@ -40,7 +41,8 @@ select id from placement where id = %(id)s for update;
 -- A profile's placements, newest first, with their listings' names.
 select pl.id, pl.profile_id, pl.resource_id, r.name as resource_name, pl.status, pl.tier, pl.score,
        pl.gap_reason, pl.host_note, pl.reserved, pl.end_reason, pl.end_note, pl.confirmed_by,
-       pl.confirmed_at, pl.referred_at, pl.trial_at, pl.started_at, pl.ended_at
+       pl.confirmed_at, pl.referred_at, pl.trial_at, pl.started_at, pl.ended_at,
+       pl.host_response, pl.host_response_reason, pl.host_responded_at
 from placement pl join resource r on r.id = pl.resource_id
 where pl.profile_id = %(profile_id)s
 order by pl.confirmed_at desc, pl.id desc;
@@ -83,3 +85,10 @@ select f.placement_id, f.month, f.still_participating, f.frequency, f.rating, f.
 from followup f join placement pl on pl.id = f.placement_id
 where pl.profile_id = %(profile_id)s
 order by f.placement_id, f.month;
+
+-- name: host_respond
+-- Records a host's answer to a referral to one of its listings.
+update placement
+set host_response = %(response)s, host_response_reason = %(reason)s, host_responded_at = now(),
+    host_responded_by = %(actor)s, updated_at = now()
+where id = %(id)s;

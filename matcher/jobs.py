@@ -1,0 +1,148 @@
+"""Imports that run in the background with progress a page can poll: validate, write, embed."""
+
+import threading
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from psycopg_pool import ConnectionPool
+
+from matcher import embedding
+from matcher.config import Settings
+from matcher.importing import ImportRejected
+from matcher.profiles.importer import import_profiles
+from matcher.registry.importer import import_resources, import_wamnet
+
+KINDS = {
+    "resources": "社会資源（JSON Lines / CSV）",
+    "profiles": "ニーズプロファイル（JSON Lines / CSV）",
+    "wamnet": "WAM NET オープンデータ（CSV）",
+}
+PHASES = {
+    "validating": "検証しています",
+    "writing": "書き込んでいます",
+    "embedding": "文章をベクトル化しています",
+    "done": "完了しました",
+    "rejected": "誤りがあるため取り込みませんでした（何も書き込んでいません）",
+    "failed": "途中で失敗しました",
+}
+
+
+@dataclass
+class ImportJob:
+    """One uploaded file on its way into the database."""
+
+    id: str
+    kind: str
+    filename: str
+    actor: str
+    phase: str = "validating"
+    total: int = 0
+    done: int = 0
+    lines: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    started_at: datetime = field(default_factory=datetime.now)
+    finished_at: datetime | None = None
+
+    @property
+    def finished(self) -> bool:
+        """True when nothing more will happen."""
+        return self.phase in ("done", "rejected", "failed")
+
+    @property
+    def percent(self) -> int:
+        """Progress of the current phase, 0–100."""
+        if self.phase in ("done",):
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def phase_label(self) -> str:
+        """The phase in Japanese."""
+        return PHASES[self.phase]
+
+
+class ImportJobs:
+    """The imports of this process, by id."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, ImportJob] = {}
+        self._lock = threading.Lock()
+
+    def get(self, job_id: str) -> ImportJob | None:
+        """A job, or None."""
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def recent(self, limit: int = 10) -> list[ImportJob]:
+        """The newest jobs first."""
+        with self._lock:
+            return sorted(self._jobs.values(), key=lambda j: j.started_at, reverse=True)[:limit]
+
+    def start(
+        self,
+        pool: ConnectionPool,
+        settings: Settings,
+        *,
+        kind: str,
+        data: bytes,
+        filename: str,
+        actor: str,
+        city: str | None = None,
+        wait: bool = False,
+    ) -> ImportJob:
+        """Starts an import in a background thread (or runs it now with wait=True)."""
+        job = ImportJob(uuid.uuid4().hex[:12], kind, filename, actor)
+        with self._lock:
+            self._jobs[job.id] = job
+        worker = threading.Thread(target=run, args=(job, pool, settings, data, city), daemon=True)
+        worker.start()
+        if wait:
+            worker.join()
+        return job
+
+
+def run(job: ImportJob, pool: ConnectionPool, settings: Settings, data: bytes, city: str | None) -> None:
+    """Validates and writes the file in one transaction, then embeds what changed, updating job."""
+    try:
+        with pool.connection() as conn:
+            job.phase = "writing"
+            job.lines = _import(conn, job, data, city)
+            job.phase = "embedding"
+            spec = embedding.EmbeddingSpec.from_settings(settings)
+            embedding.sync(
+                conn, spec, on_start=lambda n: _set_total(job, n), on_progress=lambda n: _advance(job, n)
+            )
+        job.phase = "done"
+    except ImportRejected as exc:
+        job.errors = [str(exc), *exc.lines(settings.max_import_errors_shown)]
+        job.phase = "rejected"
+    except Exception as exc:  # the import's own transaction rolls back; embedding can be redone
+        where = (
+            "取り込みは完了しています。ベクトル化は `matcher embed` でやり直せます"
+            if job.phase == "embedding"
+            else "何も書き込んでいません"
+        )
+        job.errors = [f"{where}（{type(exc).__name__}: {exc}）"]
+        traceback.print_exc()
+        job.phase = "failed"
+    finally:
+        job.finished_at = datetime.now()
+
+
+def _import(conn: Any, job: ImportJob, data: bytes, city: str | None) -> list[str]:
+    if job.kind == "resources":
+        return import_resources(conn, data, job.filename, actor=job.actor)
+    if job.kind == "profiles":
+        return import_profiles(conn, data, job.filename, actor=job.actor)
+    return import_wamnet(conn, data, job.filename, city=city or None, actor=job.actor)
+
+
+def _set_total(job: ImportJob, total: int) -> None:
+    job.total, job.done = total, 0
+
+
+def _advance(job: ImportJob, count: int) -> None:
+    job.done += count

@@ -1,0 +1,236 @@
+"""The admin console: imports with progress, accounts, and the audit log."""
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from matcher import audit
+from matcher.accounts import (
+    ROLES,
+    AccountError,
+    Session,
+    create_user,
+    link_listings,
+    list_accounts,
+    reset_password,
+    set_disabled,
+)
+from matcher.config import Settings
+from matcher.jobs import KINDS, ImportJobs
+from matcher.registry.store import count_resources
+from matcher.sql import queries
+from web.deps import Conn, CurrentSettings
+from web.routes.profiles import NotFoundPage
+from web.security import page_session
+from web.templating import is_htmx, render
+
+router = APIRouter()
+AdminSession = Annotated[Session, Depends(page_session("admin"))]
+DASHBOARD = queries("dashboard")
+JOBS = ImportJobs()
+
+
+def admin_home(request: Request, conn: Conn, settings: Settings, session: Session) -> HTMLResponse:
+    """管理者のはじめの画面."""
+    stale = conn.execute(DASHBOARD.stale_listings, {"days": settings.fresh_days, "limit": 20}).fetchall()
+    context = {
+        "resource_count": count_resources(conn),
+        "accounts": list_accounts(conn),
+        "jobs": JOBS.recent(5),
+        "stale": stale,
+    }
+    return render(request, "admin/home.html", context)
+
+
+@router.get("/admin/imports", response_class=HTMLResponse)
+def import_form(request: Request, session: AdminSession, settings: CurrentSettings) -> HTMLResponse:
+    """取り込みの画面."""
+    return render(
+        request,
+        "admin/imports.html",
+        {"kinds": KINDS, "jobs": JOBS.recent(), "limit_mb": settings.max_upload_bytes // 2**20},
+    )
+
+
+async def read_upload(request: Request, limit: int) -> tuple[dict[str, str], str, bytes] | str:
+    """The form fields and the one file, or a Japanese reason it was refused (too large, missing)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + 64 * 1024:
+        return f"ファイルが大きすぎます（上限 {limit // 2**20} MB）。分けて取り込んでください"
+    form = await request.form(max_files=1, max_fields=10)
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        return "ファイルを選んでください"
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        return f"ファイルが大きすぎます（上限 {limit // 2**20} MB）。分けて取り込んでください"
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    return fields, upload.filename, data
+
+
+@router.post("/admin/imports", response_class=HTMLResponse)
+async def start_import(request: Request, session: AdminSession, settings: CurrentSettings) -> Response:
+    """ファイルを受け取り、検証・書き込み・ベクトル化を裏で進めます（進み具合は次の画面で）。"""
+    received = await read_upload(request, settings.max_upload_bytes)
+    kind = ""
+    if not isinstance(received, str):
+        fields, filename, data = received
+        kind = fields.get("kind", "")
+        if kind not in KINDS:
+            received = "取り込む種類を選んでください"
+    if isinstance(received, str):
+        context = {
+            "kinds": KINDS,
+            "jobs": JOBS.recent(),
+            "message": received,
+            "limit_mb": settings.max_upload_bytes // 2**20,
+        }
+        return render(
+            request, "admin/imports.html", context, status_code=413 if "大きすぎ" in received else 422
+        )
+    job = JOBS.start(
+        request.app.state.pool,
+        settings,
+        kind=kind,
+        data=data,
+        filename=filename,
+        actor=session.user.name,
+        city=fields.get("city", "").strip() or None,
+    )
+    if is_htmx(request):
+        return render(request, "admin/_job.html", {"job": job})
+    return RedirectResponse(f"/admin/imports/{job.id}", status_code=303)
+
+
+@router.get("/admin/imports/{job_id}", response_class=HTMLResponse)
+def import_progress(request: Request, job_id: str, session: AdminSession) -> HTMLResponse:
+    """取り込みの進み具合（htmx が1秒ごとに読み直します）と、誤りの一覧."""
+    job = JOBS.get(job_id)
+    if job is None:
+        raise NotFoundPage("この取り込みはありません（サーバーを再起動すると履歴は消えます）")
+    template = "admin/_job.html" if is_htmx(request) else "admin/job.html"
+    return render(request, template, {"job": job})
+
+
+def split_ids(value: str) -> list[str]:
+    """Listing ids typed as 'r01, r02' (or with Japanese commas or spaces)."""
+    return [p for p in value.replace("、", ",").replace(" ", ",").split(",") if p.strip()]
+
+
+def _accounts(request: Request, conn: Conn, status: int = 200, **extra: Any) -> HTMLResponse:
+    context = {"accounts": list_accounts(conn), "roles": ROLES, "values": {}} | extra
+    return render(request, "admin/users.html", context, status_code=status)
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def accounts_page(request: Request, conn: Conn, session: AdminSession) -> HTMLResponse:
+    """利用者の一覧と作成."""
+    return _accounts(request, conn)
+
+
+@router.post("/admin/users", response_class=HTMLResponse)
+def create_account(
+    request: Request,
+    conn: Conn,
+    session: AdminSession,
+    name: Annotated[str, Form(max_length=100)] = "",
+    role: Annotated[str, Form(max_length=20)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+    resource_ids: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """利用者を作ります（受け入れ先は担当の社会資源と結びつけます）。"""
+    values = {"name": name, "role": role, "resource_ids": resource_ids}
+    try:
+        create_user(
+            conn,
+            name=name.strip(),
+            role=role,
+            password=password,
+            resource_ids=split_ids(resource_ids),
+            actor=session.user.name,
+        )
+    except AccountError as exc:
+        return _accounts(request, conn, 422, message=str(exc), values=values)
+    return RedirectResponse(f"/admin/users?created={name.strip()}", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/{change}", response_class=HTMLResponse)
+def change_account(
+    request: Request,
+    user_id: int,
+    change: str,
+    conn: Conn,
+    session: AdminSession,
+    password: Annotated[str, Form(max_length=200)] = "",
+    resource_ids: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """無効化・有効化・パスワード再設定・担当の社会資源の結びつけ."""
+    try:
+        if change in ("disable", "enable"):
+            if user_id == session.user.id and change == "disable":
+                raise AccountError("自分自身は無効にできません")
+            set_disabled(conn, user_id=user_id, disabled=change == "disable", actor=session.user.name)
+        elif change == "password":
+            reset_password(conn, user_id=user_id, password=password, actor=session.user.name)
+        elif change == "listings":
+            link_listings(
+                conn, user_id=user_id, resource_ids=split_ids(resource_ids), actor=session.user.name
+            )
+        else:
+            raise NotFoundPage("この操作はありません")
+    except AccountError as exc:
+        return _accounts(request, conn, 422, message=str(exc))
+    return RedirectResponse("/admin/users?changed=1", status_code=303)
+
+
+def _filter(
+    actor: str, profile_id: str, resource_id: str, action: str, since: str, until: str
+) -> audit.AuditFilter:
+    def day(value: str) -> date | None:
+        try:
+            return date.fromisoformat(value) if value else None
+        except ValueError:
+            return None
+
+    return audit.AuditFilter(
+        actor or None, profile_id or None, resource_id or None, action or None, day(since), day(until)
+    )
+
+
+@router.get("/admin/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    conn: Conn,
+    session: AdminSession,
+    actor: str = "",
+    profile_id: str = "",
+    resource_id: str = "",
+    action: str = "",
+    since: str = "",
+    until: str = "",
+) -> HTMLResponse:
+    """監査ログ: 人・プロファイル・社会資源・操作・日付で絞り込み."""
+    wanted = _filter(actor[:100], profile_id[:64], resource_id[:64], action[:40], since[:10], until[:10])
+    rows = audit.search(conn, wanted, limit=500)
+    context = {"rows": rows, "wanted": wanted, "actions": audit.actions(conn), "query": request.url.query}
+    return render(request, "admin/audit.html", context)
+
+
+@router.get("/admin/audit.csv")
+def audit_csv(
+    conn: Conn,
+    session: AdminSession,
+    actor: str = "",
+    profile_id: str = "",
+    resource_id: str = "",
+    action: str = "",
+    since: str = "",
+    until: str = "",
+) -> Response:
+    """監査ログを CSV で書き出します（絞り込み条件そのまま）。"""
+    wanted = _filter(actor[:100], profile_id[:64], resource_id[:64], action[:40], since[:10], until[:10])
+    body = audit.to_csv(audit.search(conn, wanted, limit=100_000))
+    headers = {"Content-Disposition": f'attachment; filename="audit-{date.today():%Y%m%d}.csv"'}
+    return Response(body, media_type="text/csv; charset=utf-8", headers=headers)

@@ -1,0 +1,153 @@
+"""The host portal: a host's own listings (edit, pause, 「内容を確認しました」) and its referral inbox."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from matcher import embedding
+from matcher.accounts import Session
+from matcher.placements.referrals import ReferralError, referrals_for_host, respond
+from matcher.registry.host import NotYourListing, assure_listing, edit_listing, own_listing
+from matcher.registry.model import Resource
+from matcher.registry.store import resources_by_ids
+from matcher.schedule import DAY_ORDER
+from web.deps import Conn, CurrentSettings
+from web.forms import errors_by_field
+from web.security import Forbidden, page_session
+from web.templating import render
+
+router = APIRouter()
+HostSession = Annotated[Session, Depends(page_session("provider"))]
+SLOT_ROWS = 3  # empty rows offered below the listing's own slots
+
+
+def host_home(request: Request, conn: Conn, session: Session, **extra: Any) -> HTMLResponse:
+    """The host's listings and the referrals to them."""
+    listings = sorted(resources_by_ids(conn, sorted(session.user.resource_ids)).values(), key=lambda r: r.id)
+    referrals = referrals_for_host(
+        conn, resource_ids=sorted(session.user.resource_ids), actor=session.user.name
+    )
+    return render(request, "host/home.html", {"listings": listings, "referrals": referrals} | extra)
+
+
+def _listing(conn: Conn, session: Session, resource_id: str) -> Resource:
+    try:
+        return own_listing(conn, session.user, resource_id)
+    except NotYourListing as exc:
+        raise Forbidden() from exc
+
+
+def listing_values(resource: Resource) -> dict[str, Any]:
+    """The edit form's fields for a listing."""
+    values: dict[str, Any] = {
+        "capacity_total": "" if resource.capacity_total is None else str(resource.capacity_total),
+        "capacity_open": "" if resource.capacity_open is None else str(resource.capacity_open),
+        "description": resource.description,
+        "trial": resource.trial,
+        "status": str(resource.status),
+        "slots": [{"day": s.day, "start": s.start, "end": s.end} for s in resource.schedule],
+    }
+    values["slots"] += [{"day": "", "start": "", "end": ""}] * SLOT_ROWS
+    return values
+
+
+def form_listing_values(form: Any) -> dict[str, Any]:
+    """What the host typed, kept for showing again."""
+    rows = []
+    for i in range(60):
+        day, start, end = (str(form.get(f"slot_{part}_{i}", ""))[:5] for part in ("day", "start", "end"))
+        if f"slot_day_{i}" in form:
+            rows.append({"day": day, "start": start, "end": end})
+    return {
+        "capacity_total": str(form.get("capacity_total", ""))[:10],
+        "capacity_open": str(form.get("capacity_open", ""))[:10],
+        "description": str(form.get("description", ""))[:20_000],
+        "trial": form.get("trial") == "on",
+        "status": str(form.get("status", "active"))[:10],
+        "slots": rows,
+    }
+
+
+def _edit_page(
+    request: Request,
+    resource: Resource,
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+    status: int = 200,
+    **extra: Any,
+) -> HTMLResponse:
+    return render(
+        request,
+        "host/listing.html",
+        {"resource": resource, "values": values, "errors": errors, "days": DAY_ORDER} | extra,
+        status_code=status,
+    )
+
+
+@router.get("/host/listings/{resource_id}", response_class=HTMLResponse)
+def edit_form(request: Request, resource_id: str, conn: Conn, session: HostSession) -> HTMLResponse:
+    """掲載内容の編集画面（自分の掲載だけ）."""
+    resource = _listing(conn, session, resource_id)
+    return _edit_page(request, resource, listing_values(resource), {})
+
+
+@router.post("/host/listings/{resource_id}", response_class=HTMLResponse)
+async def save_listing(
+    request: Request, resource_id: str, conn: Conn, settings: CurrentSettings, session: HostSession
+) -> Response:
+    """定員・空き・活動日時・内容・見学可否・休止を保存します（確認日は変わりません）。"""
+    resource = _listing(conn, session, resource_id)
+    values = form_listing_values(await request.form())
+    changes = {
+        "capacity_total": values["capacity_total"] or None,
+        "capacity_open": values["capacity_open"] or None,
+        "description": values["description"],
+        "trial": values["trial"],
+        "status": values["status"],
+        "schedule": [s for s in values["slots"] if s["day"] or s["start"] or s["end"]],
+    }
+    try:
+        edit_listing(
+            conn, session.user, resource_id, changes, embedding.EmbeddingSpec.from_settings(settings)
+        )
+    except ValidationError as exc:
+        errors = errors_by_field(exc, [s["day"] for s in changes["schedule"]])
+        values["slots"] += [{"day": "", "start": "", "end": ""}] * SLOT_ROWS
+        return _edit_page(request, resource, values, errors, status=422)
+    return RedirectResponse(f"/host/listings/{resource_id}?saved=1", status_code=303)
+
+
+@router.post("/host/listings/{resource_id}/assure")
+def assure(resource_id: str, conn: Conn, session: HostSession) -> Response:
+    """「内容を確認しました」: 確認日を今日にします。"""
+    _listing(conn, session, resource_id)
+    assure_listing(conn, session.user, resource_id)
+    return RedirectResponse(f"/host/listings/{resource_id}?assured=1", status_code=303)
+
+
+@router.post("/host/referrals/{placement_id}/{answer}", response_class=HTMLResponse)
+def answer_referral(
+    request: Request,
+    placement_id: int,
+    answer: str,
+    conn: Conn,
+    session: HostSession,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """紹介を受け入れる（accept）か、理由を添えて辞退する（decline）。"""
+    if answer not in ("accept", "decline"):
+        raise Forbidden()
+    try:
+        respond(
+            conn,
+            placement_id=placement_id,
+            resource_ids=session.user.resource_ids,
+            accept=answer == "accept",
+            reason=reason,
+            actor=session.user.name,
+        )
+    except ReferralError as exc:
+        return host_home(request, conn, session, flash=str(exc), flash_for=placement_id)
+    return RedirectResponse("/?answered=1#referrals", status_code=303)
