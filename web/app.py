@@ -103,12 +103,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.pool = db.open_pool(settings)
+        pool = db.open_pool(settings)
+        app.state.pool = pool
         warm_up(settings)
         try:
             yield
         finally:
-            app.state.pool.close()
+            pool.close()
 
     app = FastAPI(title="参加支援マッチング", lifespan=lifespan)
     app.state.settings = settings

@@ -110,8 +110,9 @@ def app(seeded_settings: Settings, seeded_conn: psycopg.Connection) -> FastAPI:
 
 
 def signed_in(app: FastAPI, role: str) -> Iterator[WebUser]:
+    """A browser of one demo role, on an application instance of its own (as separate browsers are)."""
     name, _role, password, _resources = next(a for a in DEMO_ACCOUNTS if a[1] == role)
-    with TestClient(app) as client:
+    with TestClient(create_app(app.state.settings)) as client:
         yield WebUser(client, name, password)
 
 

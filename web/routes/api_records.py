@@ -60,7 +60,7 @@ def put_resource(
 def _host_put(
     conn: Conn, user: User, resource_id: str, body: Resource, spec: embedding.EmbeddingSpec
 ) -> Resource:
-    """A host replaces its listing, changing only what a host keeps (capacity, schedule, text, trial, pause)."""
+    """A host replaces its listing, changing only what hosts keep (capacity, schedule, text, trial, pause)."""
     current = own_listing(conn, user, resource_id)
     wanted, now = body.model_dump(), current.model_dump()
     locked = [name for name in wanted if name not in HOST_FIELDS and wanted[name] != now[name]]

@@ -149,5 +149,5 @@ def answer_referral(
             actor=session.user.name,
         )
     except ReferralError as exc:
-        return host_home(request, conn, session, flash=str(exc), flash_for=placement_id)
+        return host_home(request, conn, session, 422 if "理由" in str(exc) else 403, flash=str(exc))
     return RedirectResponse("/?answered=1#referrals", status_code=303)
