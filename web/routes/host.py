@@ -23,13 +23,15 @@ HostSession = Annotated[Session, Depends(page_session("provider"))]
 SLOT_ROWS = 3  # empty rows offered below the listing's own slots
 
 
-def host_home(request: Request, conn: Conn, session: Session, **extra: Any) -> HTMLResponse:
+def host_home(
+    request: Request, conn: Conn, session: Session, status: int = 200, **extra: Any
+) -> HTMLResponse:
     """The host's listings and the referrals to them."""
     listings = sorted(resources_by_ids(conn, sorted(session.user.resource_ids)).values(), key=lambda r: r.id)
     referrals = referrals_for_host(
         conn, resource_ids=sorted(session.user.resource_ids), actor=session.user.name
     )
-    return render(request, "host/home.html", {"listings": listings, "referrals": referrals} | extra)
+    return render(request, "host/home.html", {"listings": listings, "referrals": referrals} | extra, status)
 
 
 def _listing(conn: Conn, session: Session, resource_id: str) -> Resource:
