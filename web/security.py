@@ -38,13 +38,27 @@ async def check_csrf(request: Request, session: Session) -> None:
     if request.method not in UNSAFE:
         return
     sent = request.headers.get("x-csrf-token")
-    if not sent and request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        refuse_oversized(request)
+    if not sent and content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         sent = str((await request.form()).get("csrf_token", ""))
     if not sent or not secrets.compare_digest(sent, session.csrf_token):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "フォームの有効期限が切れました。画面を読み込み直してください（CSRF）"
+        )
+
+
+def refuse_oversized(request: Request) -> None:
+    """Refuses an upload larger than the limit before reading it (by its declared length)."""
+    limit = request.app.state.settings.max_upload_bytes
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit():
+        raise HTTPException(status.HTTP_411_LENGTH_REQUIRED, "ファイルの大きさが分かりません。もう一度送ってください")
+    if int(declared) > limit + 64 * 1024:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            f"ファイルが大きすぎます（上限 {limit // 2**20} MB）。分けて取り込んでください",
         )
 
 

@@ -55,19 +55,19 @@ def import_form(request: Request, session: AdminSession, settings: CurrentSettin
 
 
 async def read_upload(request: Request, limit: int) -> tuple[dict[str, str], str, bytes] | str:
-    """The form fields and the one file, or a Japanese reason it was refused (too large, missing)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit + 64 * 1024:
-        return f"ファイルが大きすぎます（上限 {limit // 2**20} MB）。分けて取り込んでください"
-    form = await request.form(max_files=1, max_fields=10)
-    upload = form.get("file")
-    if upload is None or isinstance(upload, str) or not upload.filename:
-        return "ファイルを選んでください"
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        return f"ファイルが大きすぎます（上限 {limit // 2**20} MB）。分けて取り込んでください"
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    return fields, upload.filename, data
+    """The form fields and the one file, or a Japanese reason it was refused (missing, too large).
+
+    The declared size was already checked before the body was read (web.security.refuse_oversized).
+    """
+    async with request.form(max_files=1, max_fields=10) as form:
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            return "ファイルを選んでください"
+        data = await upload.read(limit + 1)
+        if len(data) > limit:
+            return f"ファイルが大きすぎます（上限 {limit // 2**20} MB）。分けて取り込んでください"
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        return fields, upload.filename, data
 
 
 @router.post("/admin/imports", response_class=HTMLResponse)
