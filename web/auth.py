@@ -45,3 +45,20 @@ def check_listing_access(user: User, resource_id: str) -> None:
     """A host may touch only its own listings (403, nothing of the listing in the answer)."""
     if user.role == "provider" and not user.owns(resource_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "この社会資源を扱う権限がありません")
+
+
+def _listing_user(
+    resource_id: str, user: Annotated[User, Depends(require_role("coordinator", "admin", "provider"))]
+) -> User:
+    check_listing_access(user, resource_id)
+    return user
+
+
+def _own_listing_user(resource_id: str, user: Annotated[User, Depends(require_role("provider"))]) -> User:
+    check_listing_access(user, resource_id)
+    return user
+
+
+# Checked before the request body is read, so a host gets 403 for another host's listing whatever it sends.
+ListingUser = Annotated[User, Depends(_listing_user)]
+OwnListingUser = Annotated[User, Depends(_own_listing_user)]

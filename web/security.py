@@ -54,7 +54,9 @@ def refuse_oversized(request: Request) -> None:
     limit = request.app.state.settings.max_upload_bytes
     declared = request.headers.get("content-length", "")
     if not declared.isdigit():
-        raise HTTPException(status.HTTP_411_LENGTH_REQUIRED, "ファイルの大きさが分かりません。もう一度送ってください")
+        raise HTTPException(
+            status.HTTP_411_LENGTH_REQUIRED, "ファイルの大きさが分かりません。もう一度送ってください"
+        )
     if int(declared) > limit + 64 * 1024:
         raise HTTPException(
             status.HTTP_413_CONTENT_TOO_LARGE,

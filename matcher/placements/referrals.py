@@ -59,7 +59,12 @@ def referrals_for_host(conn: psycopg.Connection, *, resource_ids: list[str], act
 
 
 class ReferralError(Exception):
-    """A host answer that cannot be taken (not its referral, or no reason for declining)."""
+    """A host answer that cannot be taken; `status` is 404 (no such referral), 403 (not its listing)
+    or 422 (declining without a reason)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def respond(
@@ -74,11 +79,13 @@ def respond(
     """A host accepts or declines a referral to one of its own listings (declining needs a reason)."""
     with conn.transaction():
         row = conn.execute(SQL.referral_of, {"id": placement_id}).fetchone()
-        if row is None or row[0] not in resource_ids or row[1] not in ("referred", "trial", "active"):
-            raise ReferralError("この紹介に返答する権限がありません")
+        if row is None or row[1] not in ("referred", "trial", "active"):
+            raise ReferralError("この紹介はありません", 404)
+        if row[0] not in resource_ids:
+            raise ReferralError("この紹介に返答する権限がありません", 403)
         reason = reason.strip()
         if not accept and not reason:
-            raise ReferralError("辞退の理由を入れてください")
+            raise ReferralError("辞退の理由を入れてください", 422)
         response = "accepted" if accept else "declined"
         conn.execute(
             PLACEMENTS.host_respond,

@@ -104,6 +104,9 @@ def test_placements_conflicts_and_the_hosts_referrals(
         "needs_accommodations",
         "stage",
         "host_note",
+        "host_response",
+        "host_response_reason",
+        "host_responded_at",
     }
     assert referral["host_note"] == "静かな席を" and referral["age_band"] == "25-29"
     everything = str(referral)

@@ -226,5 +226,4 @@ def answer(placement_id: int, body: AnswerIn, conn: Conn, user: Provider) -> Non
             actor=user.name,
         )
     except ReferralError as exc:
-        code = status.HTTP_422_UNPROCESSABLE_CONTENT if "理由" in str(exc) else status.HTTP_403_FORBIDDEN
-        raise HTTPException(code, str(exc)) from exc
+        raise HTTPException(exc.status, str(exc)) from exc

@@ -11,7 +11,7 @@ from matcher.registry.host import HOST_FIELDS, assure_listing, edit_listing, own
 from matcher.registry.model import Resource
 from matcher.registry.service import replace_resource
 from matcher.registry.store import get_resource
-from web.auth import Coordinator, ListingReader, Provider, check_listing_access
+from web.auth import Coordinator, ListingUser, OwnListingUser
 from web.deps import Conn, CurrentSettings
 
 router = APIRouter(prefix="/api", tags=["records"])
@@ -32,9 +32,8 @@ def _same_id(path_id: str, body_id: str) -> None:
 
 
 @router.get("/resources/{resource_id}", response_model=Resource)
-def read_resource(resource_id: str, conn: Conn, user: ListingReader) -> Resource:
+def read_resource(resource_id: str, conn: Conn, user: ListingUser) -> Resource:
     """社会資源を1件読みます（受け入れ先は自分の掲載だけ）。"""
-    check_listing_access(user, resource_id)
     resource = get_resource(conn, resource_id=resource_id)
     if resource is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"社会資源「{resource_id}」はありません")
@@ -43,10 +42,9 @@ def read_resource(resource_id: str, conn: Conn, user: ListingReader) -> Resource
 
 @router.put("/resources/{resource_id}", response_model=Resource)
 def put_resource(
-    resource_id: str, body: Resource, conn: Conn, settings: CurrentSettings, user: ListingReader
+    resource_id: str, body: Resource, conn: Conn, settings: CurrentSettings, user: ListingUser
 ) -> Resource:
     """社会資源を置き換えます（受け入れ先は自分の掲載だけ）。変わった文章は埋め込み直します。"""
-    check_listing_access(user, resource_id)
     _same_id(resource_id, body.id)
     spec = embedding.EmbeddingSpec.from_settings(settings)
     if user.role == "provider":
@@ -78,9 +76,8 @@ def _host_put(
 
 
 @router.post("/resources/{resource_id}/assure", response_model=Resource)
-def assure(resource_id: str, conn: Conn, user: Provider) -> Resource:
+def assure(resource_id: str, conn: Conn, user: OwnListingUser) -> Resource:
     """「内容を確認しました」: 確認日を今日にします（受け入れ先が自分の掲載に）。"""
-    check_listing_access(user, resource_id)
     return assure_listing(conn, user, resource_id)
 
 

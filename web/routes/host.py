@@ -151,5 +151,5 @@ def answer_referral(
             actor=session.user.name,
         )
     except ReferralError as exc:
-        return host_home(request, conn, session, 422 if "理由" in str(exc) else 403, flash=str(exc))
+        return host_home(request, conn, session, exc.status, flash=str(exc))
     return RedirectResponse("/?answered=1#referrals", status_code=303)
