@@ -2,6 +2,7 @@
 
 import psycopg
 
+from matcher import audit
 from matcher.matching.propose import SQL, ProfileNotFound
 from matcher.profiles.store import get_profile
 from matcher.registry.store import get_resource
@@ -31,4 +32,12 @@ def reject(
                 "reason": reason.strip(),
                 "rejected_by": by,
             },
+        )
+        audit.record(
+            conn,
+            actor=by or "unknown",
+            action="reject",
+            entity="profile",
+            entity_id=profile_id,
+            after={"resource_id": resource_id, "reason": reason.strip()},
         )

@@ -36,7 +36,8 @@ def test_demo_accounts_see_the_demo_registry_in_japanese(live_server: str, seede
     assert "就労継続支援A型" in registry  # a WAM NET row's kind, in Japanese
     with httpx.Client(base_url=live_server) as admin:
         sign_in(admin, "admin", "demo-admin-pass")
-        assert "まちなか縁側カフェ ほりかわ" in admin.get("/").text
+        assert "管理者のページ" in admin.get("/").text
+        assert "まちなか縁側カフェ ほりかわ" in admin.get("/resources").text
 
 
 def test_htmx_and_styles_are_served_locally(live_server: str) -> None:
