@@ -34,8 +34,8 @@ def browser_page(base_url: str) -> Iterator[Page]:
             viewport={"width": 1280, "height": 900},
         )
         page = context.new_page()
-        page.set_default_timeout(30_000)
-        expect.set_options(timeout=30_000)  # the first pages wait while the server loads its model
+        page.set_default_timeout(60_000)
+        expect.set_options(timeout=60_000)  # generous: a busy 2-core machine serves slowly
         try:
             yield page
         finally:

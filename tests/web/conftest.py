@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from matcher.accounts import DEMO_ACCOUNTS, ensure_demo_accounts
 from matcher.config import Settings
-from tests.conftest import MATCHER_BIN
+from tests.conftest import MATCHER_BIN, Cli
 from web.app import create_app
 
 
@@ -139,3 +139,18 @@ def anonymous(app: FastAPI) -> Iterator[TestClient]:
     """A browser that has not signed in."""
     with TestClient(app) as client:
         yield client
+
+
+@pytest.fixture
+def api_client(seeded_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(seeded_settings)) as test_client:
+        yield test_client
+
+
+def api_token(cli: Cli, role: str, name: str, *resources: str) -> dict[str, str]:
+    args = ["user", "create", "--role", role, "--name", name]
+    for resource_id in resources:
+        args += ["--resource", resource_id]
+    result = cli(*args)
+    assert result.exit_code == 0, result.stderr
+    return {"Authorization": f"Bearer {result.stdout.strip()}"}

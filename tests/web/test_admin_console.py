@@ -139,8 +139,9 @@ def test_accounts_are_created_disabled_reset_and_tied_to_listings(
     }
     assert links == {"r07"}
     admin.post(f"/admin/users/{user_id}/password", {"password": "another-long-password"})
-    from tests.web.conftest import WebUser as Browser
     from fastapi.testclient import TestClient
+
+    from tests.web.conftest import WebUser as Browser
     from web.app import create_app
 
     with TestClient(create_app(app.state.settings)) as client:

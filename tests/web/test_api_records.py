@@ -4,32 +4,33 @@ import psycopg
 from fastapi.testclient import TestClient
 
 from tests.profiles.test_pii import PROFILE
-from tests.web.test_api_matching import client, token  # noqa: F401  (fixtures)
+from tests.web.conftest import api_token
 
 
 def test_resources_read_and_replace_with_hosts_limited_to_their_own(
-    client: TestClient,
+    api_client: TestClient,
     seeded_cli,
-    seeded_conn: psycopg.Connection,  # noqa: F811
+    seeded_conn: psycopg.Connection,
 ) -> None:
-    coordinator = token(seeded_cli, "coordinator", "c1")
-    host = token(seeded_cli, "provider", "h1", "r01")
-    admin = token(seeded_cli, "admin", "a1")
-    listing = client.get("/api/resources/r01", headers=coordinator).json()
+    coordinator = api_token(seeded_cli, "coordinator", "c1")
+    host = api_token(seeded_cli, "provider", "h1", "r01")
+    admin = api_token(seeded_cli, "admin", "a1")
+    listing = api_client.get("/api/resources/r01", headers=coordinator).json()
     assert listing["id"] == "r01" and listing["kind"] == "cafe"
-    assert client.get("/api/resources/r01", headers=admin).status_code == 200
-    assert client.get("/api/resources/r01", headers=host).status_code == 200
-    other = client.get("/api/resources/r03", headers=host)
+    assert api_client.get("/api/resources/r01", headers=admin).status_code == 200
+    assert api_client.get("/api/resources/r01", headers=host).status_code == 200
+    other = api_client.get("/api/resources/r03", headers=host)
     assert other.status_code == 403 and "r03" not in other.text and "菓子" not in other.text
     changed = listing | {"capacity_open": 1, "description": "冬は室内で干し柿づくりをします。"}
-    response = client.put("/api/resources/r01", headers=host, json=changed)
+    response = api_client.put("/api/resources/r01", headers=host, json=changed)
     assert response.status_code == 200 and response.json()["capacity_open"] == 1
-    assert client.put("/api/resources/r03", headers=host, json=changed | {"id": "r03"}).status_code == 403
+    assert api_client.put("/api/resources/r03", headers=host, json=changed | {"id": "r03"}).status_code == 403
     assert (
-        client.put("/api/resources/r01", headers=coordinator, json=changed | {"id": "r09"}).status_code == 422
+        api_client.put("/api/resources/r01", headers=coordinator, json=changed | {"id": "r09"}).status_code
+        == 422
     )
-    assert client.get("/api/resources/nothing", headers=coordinator).status_code == 404
-    bad = client.put("/api/resources/r01", headers=coordinator, json=changed | {"capacity_open": 99})
+    assert api_client.get("/api/resources/nothing", headers=coordinator).status_code == 404
+    bad = api_client.put("/api/resources/r01", headers=coordinator, json=changed | {"capacity_open": 99})
     assert bad.status_code == 422
     (before, after) = seeded_conn.execute(
         "select before, after from audit_log where entity = 'resource' and entity_id = 'r01' and action = 'update'"
@@ -39,13 +40,13 @@ def test_resources_read_and_replace_with_hosts_limited_to_their_own(
     assert stored == "seed"  # replacing a listing keeps where it came from
 
 
-def test_profiles_create_read_replace_with_the_pii_guard(client: TestClient, seeded_cli) -> None:  # noqa: F811
-    headers = token(seeded_cli, "coordinator", "c2")
-    created = client.post("/api/profiles", headers=headers, json=PROFILE)
+def test_profiles_create_read_replace_with_the_pii_guard(api_client: TestClient, seeded_cli) -> None:
+    headers = api_token(seeded_cli, "coordinator", "c2")
+    created = api_client.post("/api/profiles", headers=headers, json=PROFILE)
     assert created.status_code == 201
-    assert client.post("/api/profiles", headers=headers, json=PROFILE).status_code == 409
-    assert client.get("/api/profiles/p-test", headers=headers).json()["narrative"] == PROFILE["narrative"]
-    pii = client.put(
+    assert api_client.post("/api/profiles", headers=headers, json=PROFILE).status_code == 409
+    assert api_client.get("/api/profiles/p-test", headers=headers).json()["narrative"] == PROFILE["narrative"]
+    pii = api_client.put(
         "/api/profiles/p-test",
         headers=headers,
         json=PROFILE | {"narrative": "山田太郎さん、携帯090-1111-2222"},
@@ -53,46 +54,48 @@ def test_profiles_create_read_replace_with_the_pii_guard(client: TestClient, see
     assert pii.status_code == 422
     detail = pii.json()["detail"][0]
     assert detail["loc"] == ["body", "narrative"] and "敬称付きの氏名" in detail["msg"]
-    replaced = client.put("/api/profiles/p-test", headers=headers, json=PROFILE | {"stage": 2})
+    replaced = api_client.put("/api/profiles/p-test", headers=headers, json=PROFILE | {"stage": 2})
     assert replaced.status_code == 200 and replaced.json()["stage"] == 2
-    assert client.get("/api/profiles/nobody", headers=headers).status_code == 404
-    host = token(seeded_cli, "provider", "h2", "r01")
-    assert client.get("/api/profiles/p-test", headers=host).status_code == 403
+    assert api_client.get("/api/profiles/nobody", headers=headers).status_code == 404
+    host = api_token(seeded_cli, "provider", "h2", "r01")
+    assert api_client.get("/api/profiles/p-test", headers=host).status_code == 403
 
 
 def test_placements_conflicts_and_the_hosts_referrals(
-    client: TestClient,
+    api_client: TestClient,
     seeded_cli,
-    seeded_conn: psycopg.Connection,  # noqa: F811
+    seeded_conn: psycopg.Connection,
 ) -> None:
-    headers = token(seeded_cli, "coordinator", "c3")
-    no_reason = client.post(
+    headers = api_token(seeded_cli, "coordinator", "c3")
+    no_reason = api_client.post(
         "/api/placements", headers=headers, json={"profile_id": "p19", "resource_id": "r03"}
     )
     assert no_reason.status_code == 409 and "狭間の理由" in no_reason.json()["detail"]
-    excluded = client.post(
+    excluded = api_client.post(
         "/api/placements", headers=headers, json={"profile_id": "p19", "resource_id": "r01x"}
     )
     assert excluded.status_code == 404
     body = {"profile_id": "p19", "resource_id": "r03", "gap_reason": "本人が障害福祉サービスを望まない"}
-    placed = client.post("/api/placements", headers=headers, json=body)
+    placed = api_client.post("/api/placements", headers=headers, json=body)
     assert placed.status_code == 201 and placed.json()["tier"] == 2 and placed.json()["reserved"] is True
-    assert client.post("/api/placements", headers=headers, json=body).status_code == 409
+    assert api_client.post("/api/placements", headers=headers, json=body).status_code == 409
     pid = placed.json()["id"]
     seeded_conn.execute("update needs_profile set consent = 'meeting_only' where id = 'p19'")
     seeded_conn.commit()
-    refused = client.post(f"/api/placements/{pid}/refer", headers=headers, json={"host_note": "x"})
+    refused = api_client.post(f"/api/placements/{pid}/refer", headers=headers, json={"host_note": "x"})
     assert refused.status_code == 409 and "本人同意" in refused.json()["detail"]
     seeded_conn.execute("update needs_profile set consent = 'full' where id = 'p19'")
     seeded_conn.commit()
-    referred = client.post(f"/api/placements/{pid}/refer", headers=headers, json={"host_note": "静かな席を"})
+    referred = api_client.post(
+        f"/api/placements/{pid}/refer", headers=headers, json={"host_note": "静かな席を"}
+    )
     assert referred.status_code == 200 and referred.json()["status"] == "referred"
     assert (
-        client.post(f"/api/placements/{pid}/steps", headers=headers, json={"action": "end"}).status_code
+        api_client.post(f"/api/placements/{pid}/steps", headers=headers, json={"action": "end"}).status_code
         == 409
     )
-    host = token(seeded_cli, "provider", "h3", "r03")
-    (referral,) = client.get("/api/provider/referrals", headers=host).json()
+    host = api_token(seeded_cli, "provider", "h3", "r03")
+    (referral,) = api_client.get("/api/provider/referrals", headers=host).json()
     assert set(referral) == {
         "placement_id",
         "resource_id",
@@ -112,41 +115,48 @@ def test_placements_conflicts_and_the_hosts_referrals(
     everything = str(referral)
     assert "p19" not in everything and "受給者証" not in everything and "certificate" not in everything
     assert (
-        client.get("/api/provider/referrals", headers=token(seeded_cli, "provider", "h4", "r01")).json() == []
+        api_client.get(
+            "/api/provider/referrals", headers=api_token(seeded_cli, "provider", "h4", "r01")
+        ).json()
+        == []
     )
-    assert client.get("/api/provider/referrals", headers=headers).status_code == 403
+    assert api_client.get("/api/provider/referrals", headers=headers).status_code == 403
     shown = seeded_conn.execute("select actor from audit_log where action = 'shown_to_host'").fetchall()
     assert shown == [("h3",)]
 
 
-def test_api_lifecycle_and_follow_ups(client: TestClient, seeded_cli, seeded_conn) -> None:  # noqa: F811
-    headers = token(seeded_cli, "coordinator", "c4")
+def test_api_lifecycle_and_follow_ups(api_client: TestClient, seeded_cli, seeded_conn) -> None:
+    headers = api_token(seeded_cli, "coordinator", "c4")
     seeded_conn.execute("update needs_profile set consent = 'full' where id = 'p02'")
     seeded_conn.commit()
-    pid = client.post(
+    pid = api_client.post(
         "/api/placements", headers=headers, json={"profile_id": "p02", "resource_id": "r02"}
     ).json()["id"]
-    assert client.post(f"/api/placements/{pid}/refer", headers=headers).status_code == 200
+    assert api_client.post(f"/api/placements/{pid}/refer", headers=headers).status_code == 200
     for action in ("trial", "activate"):
-        assert client.post(f"/api/placements/{pid}/steps", headers=headers, json={"action": action}).json()[
-            "status"
-        ]
+        assert api_client.post(
+            f"/api/placements/{pid}/steps", headers=headers, json={"action": action}
+        ).json()["status"]
     follow = {"month": 1, "still_participating": True, "frequency": "週1回", "rating": 5}
-    assert client.post(f"/api/placements/{pid}/followups", headers=headers, json=follow).status_code == 201
-    assert client.post(f"/api/placements/{pid}/followups", headers=headers, json=follow).status_code == 409
-    bad = client.post(
+    assert (
+        api_client.post(f"/api/placements/{pid}/followups", headers=headers, json=follow).status_code == 201
+    )
+    assert (
+        api_client.post(f"/api/placements/{pid}/followups", headers=headers, json=follow).status_code == 409
+    )
+    bad = api_client.post(
         f"/api/placements/{pid}/followups", headers=headers, json=follow | {"month": 2, "rating": 9}
     )
     assert bad.status_code == 422
-    end = client.post(
+    end = api_client.post(
         f"/api/placements/{pid}/steps", headers=headers, json={"action": "end", "end_reason": "completed"}
     )
     assert end.json()["status"] == "ended" and end.json()["reserved"] is False
-    assert client.get("/api/placements/999999", headers=headers).status_code == 404
+    assert api_client.get("/api/placements/999999", headers=headers).status_code == 404
 
 
-def test_openapi_documents_every_route(client: TestClient) -> None:  # noqa: F811
-    paths = client.get("/openapi.json").json()["paths"]
+def test_openapi_documents_every_route(api_client: TestClient) -> None:
+    paths = api_client.get("/openapi.json").json()["paths"]
     for path in (
         "/api/resources/{resource_id}",
         "/api/profiles",

@@ -3,7 +3,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.test_api_matching import client, token  # noqa: F401  (fixtures)
+from tests.web.conftest import api_token
 
 GARBAGE = [
     None,
@@ -30,12 +30,14 @@ ROUTES = [
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
-def test_malformed_bodies_are_client_errors(client: TestClient, seeded_cli, method: str, path: str) -> None:  # noqa: F811
-    headers = token(seeded_cli, "coordinator", f"robust-{method}-{path.replace('/', '-')}")
+def test_malformed_bodies_are_client_errors(
+    api_client: TestClient, seeded_cli, method: str, path: str
+) -> None:
+    headers = api_token(seeded_cli, "coordinator", f"robust-{method}-{path.replace('/', '-')}")
     for body in GARBAGE:
-        response = getattr(client, method)(path, headers=headers, json=body)
+        response = getattr(api_client, method)(path, headers=headers, json=body)
         assert 400 <= response.status_code < 500, (body, response.status_code, response.text[:200])
-    raw = getattr(client, method)(
+    raw = getattr(api_client, method)(
         path, headers=headers | {"Content-Type": "application/json"}, content=b"\xff\xfe{"
     )
     assert 400 <= raw.status_code < 500
@@ -50,6 +52,6 @@ def test_malformed_bodies_are_client_errors(client: TestClient, seeded_cli, meth
         "/api/placements/99999999999999999999",
     ],
 )
-def test_odd_paths_are_client_errors(client: TestClient, seeded_cli, path: str) -> None:  # noqa: F811
-    headers = token(seeded_cli, "coordinator", f"odd-{len(path)}")
-    assert 400 <= client.get(path, headers=headers).status_code < 500
+def test_odd_paths_are_client_errors(api_client: TestClient, seeded_cli, path: str) -> None:
+    headers = api_token(seeded_cli, "coordinator", f"odd-{len(path)}")
+    assert 400 <= api_client.get(path, headers=headers).status_code < 500

@@ -25,7 +25,7 @@ def test_anonymous_visitors_are_sent_to_the_japanese_login_page(live_server: str
 def test_demo_accounts_see_the_demo_registry_in_japanese(live_server: str, seeded_settings: Settings) -> None:
     created = run_matcher("demo-accounts", env={"MATCHER_DATABASE_URL": str(seeded_settings.database_url)})
     assert created.returncode == 0, created.stderr
-    for name, role, password, _resources in DEMO_ACCOUNTS:
+    for name, _role, password, _resources in DEMO_ACCOUNTS:
         assert name in created.stdout and password in created.stdout
     with httpx.Client(base_url=live_server) as coordinator:
         sign_in(coordinator, "coordinator", "demo-coordinator-pass")
