@@ -1,6 +1,7 @@
 """The `matcher` command."""
 
 import getpass
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,8 @@ export_app = typer.Typer(help="JSON Lines での書き出し", no_args_is_help=T
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 user_app = typer.Typer(help="利用者", no_args_is_help=True)
+batch_app = typer.Typer(help="週次処理", no_args_is_help=True)
+app.add_typer(batch_app, name="batch")
 app.add_typer(export_app, name="export")
 app.add_typer(user_app, name="user")
 
@@ -222,6 +225,65 @@ def seed() -> None:
     from matcher.seed import load_seeds
 
     _run_import(lambda conn: load_seeds(conn, get_settings().seeds_dir))
+
+
+PHASES = {"embedding": "埋め込み", "scoring": "提案の計算", "assigning": "割り当て"}
+
+
+class BarProgress:
+    """A progress bar on stderr for each phase of the weekly batch."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def phase(self, name: str, total: int) -> None:
+        self.close()
+        if total:
+            self.bar = typer.progressbar(length=total, label=PHASES.get(name, name), file=sys.stderr)
+            self.bar.__enter__()
+
+    def advance(self, count: int) -> None:
+        if self.bar is not None:
+            self.bar.update(count)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@batch_app.command("run")
+def batch_run(
+    week: Annotated[str | None, typer.Option(help="対象の週（例: 2026-W48）。省略時は今週")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
+) -> None:
+    """週次処理: 変わった文章の埋め込み、重みの学習、全員の提案の計算、定員を守った割り当て、不足の集計。"""
+    from matcher.batch import BadWeek, BatchBusy, Progress, run_batch
+
+    settings = get_settings()
+    bar = BarProgress()
+    try:
+        with db.connect(settings) as conn:
+            result = run_batch(conn, settings, week=week, progress=Progress(bar.phase, bar.advance))
+    except (BatchBusy, BadWeek) as exc:
+        bar.close()
+        fail([str(exc)])
+    bar.close()
+    if as_json:
+        sys.stdout.write(json.dumps(result.document(), ensure_ascii=False) + "\n")
+        return
+    stats = result.stats
+    typer.echo(
+        f"{result.week}: {stats['profiles']}人に {stats['proposals']}件を提案、提案なし {stats['unassigned']}人"
+    )
+    if stats.get("previous_week"):
+        typer.echo(
+            f"  {stats['previous_week']} から: 新規 {stats['new']}件、外れた {stats['dropped']}件、順位変動 {stats['moved']}件"
+        )
+    for note in result.notes:
+        typer.echo(f"  ・{note}")
+    for gap in [g for g in result.gaps if g.shown]:
+        typer.echo(f"  不足: {gap.area} {gap.size}人「{gap.label}」")
 
 
 @app.command("demo-accounts")

@@ -75,6 +75,21 @@ class Settings(BaseSettings):
     candidate_pool: int = Field(
         default=100, ge=10, le=5000, description="nearest feasible listings scored per tier"
     )
+    batch_proposals_per_profile: int = Field(
+        default=3, ge=1, le=20, description="proposals the batch shows each person"
+    )
+    batch_candidate_pool: int = Field(
+        default=20, ge=1, le=500, description="best feasible listings scored per person"
+    )
+    batch_unknown_capacity: int = Field(
+        default=2, ge=0, le=100, description="places assumed for an unknown capacity"
+    )
+    gap_fit_threshold: float = Field(
+        default=0.35, ge=0, le=1, description="below this best fit a person counts as a gap"
+    )
+    learning_min_decisions: int = Field(
+        default=40, ge=4, description="decisions needed before weights are learned"
+    )
     fresh_days: int = Field(default=90, ge=1, description="a listing confirmed this recently counts as fresh")
     stale_days: int = Field(
         default=365, ge=1, description="a listing confirmed longer ago scores 0 for freshness"

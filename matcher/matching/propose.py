@@ -9,6 +9,7 @@ from psycopg.rows import dict_row
 
 from matcher import embedding
 from matcher.config import Settings
+from matcher.learning import effective_settings
 from matcher.matching import scoring
 from matcher.matching.eligibility import eligible_programmes
 from matcher.matching.lexical import LexicalIndex, cached_index
@@ -121,6 +122,7 @@ def propose(
     profile = get_profile(conn, profile_id=profile_id)
     if profile is None:
         raise ProfileNotFound(profile_id)
+    settings = effective_settings(conn, settings)
     spec = embedding.EmbeddingSpec.from_settings(settings)
     embedding.sync_one(conn, spec, "profile", profile_id)
     rows = candidates(conn, profile, model=spec.key, min_overlap=settings.min_overlap_minutes)
@@ -190,6 +192,7 @@ def propose_top(
     profile = get_profile(conn, profile_id=profile_id)
     if profile is None:
         raise ProfileNotFound(profile_id)
+    settings = effective_settings(conn, settings)
     spec = embedding.EmbeddingSpec.from_settings(settings)
     rows = nearest_feasible(
         conn,
@@ -203,3 +206,22 @@ def propose_top(
     result = rank(profile, rows, index, settings, today or date.today())
     explain(result, profile, index, top)
     return result
+
+
+def proposal_for(
+    conn: psycopg.Connection, settings: Settings, *, profile_id: str, resource_id: str
+) -> tuple[NeedsProfile, Candidate | None, Proposal | None]:
+    """One listing as seen from one profile: its row (None if there is no such listing) and its proposal."""
+    profile = get_profile(conn, profile_id=profile_id)
+    if profile is None:
+        raise ProfileNotFound(profile_id)
+    settings = effective_settings(conn, settings)
+    spec = embedding.EmbeddingSpec.from_settings(settings)
+    rows = candidates(
+        conn, profile, model=spec.key, min_overlap=settings.min_overlap_minutes, resource_id=resource_id
+    )
+    if not rows:
+        return profile, None, None
+    if rows[0].codes:
+        return profile, rows[0], None
+    return profile, rows[0], rank(profile, rows, lexical_index(conn), settings, date.today()).proposals[0]

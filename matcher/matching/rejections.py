@@ -1,9 +1,11 @@
 """Rejections: a proposal turned down, with its reason, is not proposed again to that profile."""
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from matcher import audit
-from matcher.matching.propose import SQL, ProfileNotFound
+from matcher.config import Settings
+from matcher.matching.propose import SQL, ProfileNotFound, proposal_for
 from matcher.profiles.store import get_profile
 from matcher.registry.store import get_resource
 
@@ -16,13 +18,25 @@ class UnknownResource(LookupError):
 
 
 def reject(
-    conn: psycopg.Connection, *, profile_id: str, resource_id: str, reason: str, by: str | None
+    conn: psycopg.Connection,
+    *,
+    profile_id: str,
+    resource_id: str,
+    reason: str,
+    by: str | None,
+    settings: Settings | None = None,
 ) -> None:
-    """Records the rejection (a later one replaces the reason)."""
+    """Records the rejection (a later one replaces the reason), with the fit it was shown with."""
     if get_profile(conn, profile_id=profile_id) is None:
         raise ProfileNotFound(profile_id)
     if get_resource(conn, resource_id=resource_id) is None:
         raise UnknownResource(resource_id)
+    features = None
+    if settings is not None:
+        _profile, _row, proposal = proposal_for(
+            conn, settings, profile_id=profile_id, resource_id=resource_id
+        )
+        features = Jsonb(proposal.parts) if proposal else None
     with conn.transaction():
         conn.execute(
             SQL.reject,
@@ -31,6 +45,7 @@ def reject(
                 "resource_id": resource_id,
                 "reason": reason.strip(),
                 "rejected_by": by,
+                "features": features,
             },
         )
         audit.record(

@@ -4,17 +4,17 @@ Confirming reserves a place in the same transaction that checks it: the listing'
 (SELECT … FOR UPDATE), so when several coordinators take the last place at once exactly one succeeds.
 """
 
-from datetime import date
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 
-from matcher import audit, embedding
+from matcher import audit
 from matcher.config import Settings
 from matcher.matching.eligibility import eligible_programmes
 from matcher.matching.model import Proposal
-from matcher.matching.propose import ProfileNotFound, candidates, lexical_index, rank
+from matcher.matching.propose import ProfileNotFound, proposal_for
 from matcher.matching.reasons import exclusion_reasons
 from matcher.placements.model import END_REASONS, FOLLOWUP_MONTHS, TRANSITIONS, FollowUp, Placement
 from matcher.profiles.store import get_profile
@@ -47,19 +47,13 @@ class GapReasonRequired(PlacementError):
 
 def _proposal(conn: psycopg.Connection, settings: Settings, profile_id: str, resource_id: str) -> Proposal:
     """The listing as a current proposal for the profile, or PlacementError naming why it is not."""
-    profile = get_profile(conn, profile_id=profile_id)
-    if profile is None:
-        raise ProfileNotFound(profile_id)
-    spec = embedding.EmbeddingSpec.from_settings(settings)
-    rows = candidates(
-        conn, profile, model=spec.key, min_overlap=settings.min_overlap_minutes, resource_id=resource_id
-    )
-    if not rows:
+    profile, row, proposal = proposal_for(conn, settings, profile_id=profile_id, resource_id=resource_id)
+    if row is None:
         raise NotFound(f"社会資源「{resource_id}」はありません")
-    if rows[0].codes:
-        why = "、".join(r.text for r in exclusion_reasons(rows[0], profile, settings.min_overlap_minutes))
+    if proposal is None:
+        why = "、".join(r.text for r in exclusion_reasons(row, profile, settings.min_overlap_minutes))
         raise PlacementError(f"この社会資源は今は提案の対象外です: {why}")
-    return rank(profile, rows, lexical_index(conn), settings, date.today()).proposals[0]
+    return proposal
 
 
 def open_tier1(conn: psycopg.Connection, settings: Settings, profile_id: str) -> list[str]:
@@ -103,6 +97,7 @@ def confirm(
                         "host_note": "",
                         "reserved": reserved,
                         "confirmed_by": actor,
+                        "features": Jsonb(proposal.parts),
                     },
                 ).fetchone()
         except psycopg.errors.UniqueViolation:

@@ -49,10 +49,19 @@ def get_proposals(
 
 
 @router.post("/profiles/{profile_id}/rejections", response_model=RejectionOut, status_code=201)
-def post_rejection(profile_id: str, body: RejectionIn, conn: Conn, user: Coordinator) -> RejectionOut:
+def post_rejection(
+    profile_id: str, body: RejectionIn, conn: Conn, settings: CurrentSettings, user: Coordinator
+) -> RejectionOut:
     """提案の見送りを理由とともに記録します。見送った社会資源はこの方に再び提案されません。"""
     try:
-        reject(conn, profile_id=profile_id, resource_id=body.resource_id, reason=body.reason, by=user.name)
+        reject(
+            conn,
+            profile_id=profile_id,
+            resource_id=body.resource_id,
+            reason=body.reason,
+            by=user.name,
+            settings=settings,
+        )
     except (ProfileNotFound, UnknownResource) as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     return RejectionOut(profile_id=profile_id, resource_id=body.resource_id, reason=body.reason)

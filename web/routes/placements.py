@@ -99,7 +99,14 @@ def reject_proposal(
             reject_for=resource_id,
         )
     try:
-        reject(conn, profile_id=profile_id, resource_id=resource_id, reason=reason, by=session.user.name)
+        reject(
+            conn,
+            profile_id=profile_id,
+            resource_id=resource_id,
+            reason=reason,
+            by=session.user.name,
+            settings=settings,
+        )
     except LookupError as exc:
         raise NotFoundPage(str(exc)) from exc
     return _workspace(request, conn, settings, profile_id, flash_ok="見送りを記録しました")

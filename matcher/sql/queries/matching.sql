@@ -29,10 +29,11 @@ select id, name, description from resource;
 
 -- name: reject
 -- Records that a coordinator turned a proposal down, and why (a later rejection replaces the reason).
-insert into rejection (profile_id, resource_id, reason, rejected_by)
-values (%(profile_id)s, %(resource_id)s, %(reason)s, %(rejected_by)s)
+insert into rejection (profile_id, resource_id, reason, rejected_by, features)
+values (%(profile_id)s, %(resource_id)s, %(reason)s, %(rejected_by)s, %(features)s)
 on conflict (profile_id, resource_id) do update
-set reason = excluded.reason, rejected_by = excluded.rejected_by, rejected_at = now();
+set reason = excluded.reason, rejected_by = excluded.rejected_by, rejected_at = now(),
+    features = coalesce(excluded.features, rejection.features);
 
 -- name: nearest_feasible_hnsw
 -- Feasible listings nearest to vector %(q)s, walking the HNSW index for dimension {dim} (iterative scan).

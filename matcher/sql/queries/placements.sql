@@ -19,9 +19,9 @@ returning capacity_open;
 
 -- name: insert
 -- Records a confirmed proposal and returns its id.
-insert into placement (profile_id, resource_id, tier, score, gap_reason, host_note, reserved, confirmed_by)
+insert into placement (profile_id, resource_id, tier, score, gap_reason, host_note, reserved, confirmed_by, features)
 values (%(profile_id)s, %(resource_id)s, %(tier)s, %(score)s, %(gap_reason)s, %(host_note)s, %(reserved)s,
-        %(confirmed_by)s)
+        %(confirmed_by)s, %(features)s)
 returning id;
 
 -- name: get

@@ -1,0 +1,299 @@
+"""The weekly batch: re-embed what changed, learn weights, score every open profile, assign under
+capacity, and publish the week in one transaction.
+
+Candidates are staged profile by profile, each in its own transaction, so a killed run resumes where
+it stopped; nothing of the week is published until the assignment is written whole. A PostgreSQL
+advisory lock lets only one run go at a time.
+"""
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from matcher import embedding
+from matcher.config import ScoreWeights, Settings
+from matcher.gaps import CODE_LABELS, GapCluster, cluster_gaps
+from matcher.learning import adopted_weights, learn, model_weights
+from matcher.matching.assignment import Pair, assign
+from matcher.matching.propose import candidates, propose_top
+from matcher.profiles.store import get_profile
+from matcher.sql import queries
+
+SQL = queries("batch")
+GAPS = queries("gaps")
+WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+class BatchBusy(RuntimeError):
+    """Another run holds the lock."""
+
+
+class BadWeek(ValueError):
+    """The week is not written YYYY-Www."""
+
+
+@dataclass
+class Progress:
+    """Callbacks a caller may give to follow the run: a phase begins with its size, then advances."""
+
+    phase: Callable[[str, int], None] = lambda _name, _total: None
+    advance: Callable[[int], None] = lambda _n: None
+
+
+@dataclass
+class BatchResult:
+    """What a run published."""
+
+    week: str
+    proposals: list[Pair]
+    unassigned: dict[str, str]
+    gaps: list[GapCluster]
+    notes: list[str] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def document(self) -> dict[str, Any]:
+        """The `matcher batch run --json` document."""
+        return {
+            "week": self.week,
+            "proposals": [
+                {
+                    "profile_id": p.profile_id,
+                    "resource_id": p.resource_id,
+                    "tier": p.tier,
+                    "score": round(p.score, 4),
+                }
+                for p in self.proposals
+            ],
+            "unassigned": [
+                {"profile_id": pid, "reason": reason} for pid, reason in sorted(self.unassigned.items())
+            ],
+        }
+
+
+def current_week(today: date | None = None) -> str:
+    """The ISO week of a day, as 2026-W48."""
+    year, week, _ = (today or date.today()).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def check_week(week: str) -> str:
+    """The week if it is a real ISO week, else BadWeek."""
+    match = WEEK.match(week)
+    if not match:
+        raise BadWeek(f"週は 2026-W48 のように書いてください（{week!r}）")
+    try:
+        date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    except ValueError:
+        raise BadWeek(f"{week} という週はありません") from None
+    return week
+
+
+def run_batch(
+    conn: psycopg.Connection, settings: Settings, *, week: str | None = None, progress: Progress | None = None
+) -> BatchResult:
+    """The week's run: resumes a run that was stopped, or redoes a finished week to the same result."""
+    week = check_week(week or current_week())
+    progress = progress or Progress()
+    if not conn.execute(SQL.try_lock).fetchone()[0]:  # type: ignore[index]
+        raise BatchBusy("別の週次処理が実行中です。終わってからもう一度実行してください")
+    try:
+        return _run(conn, settings, week, progress)
+    finally:
+        conn.execute(SQL.unlock)
+        conn.commit()
+
+
+def _run(conn: psycopg.Connection, settings: Settings, week: str, progress: Progress) -> BatchResult:
+    notes: list[str] = []
+    spec = embedding.EmbeddingSpec.from_settings(settings)
+    embedded = embedding.sync(
+        conn, spec, on_start=lambda n: progress.phase("embedding", n), on_progress=progress.advance
+    )
+    weights, version = _weights_for(conn, settings, week, notes)
+    scoring = settings.model_copy(update={"weights": weights})
+    todo = [row[0] for row in conn.execute(SQL.open_profiles, {"week": week})]
+    progress.phase("scoring", len(todo))
+    for profile_id in todo:
+        _stage(conn, scoring, week, profile_id, spec.key)
+        progress.advance(1)
+    progress.phase("assigning", 1)
+    pairs, capacity, vanished = _staged(conn, settings, week)
+    notes += [f"社会資源「{rid}」は実行中に休止・終了・削除されたため除外しました" for rid in vanished]
+    chosen = assign(pairs, capacity, settings.batch_proposals_per_profile)
+    failed: dict[str, Counter[str]] = {
+        row[0]: Counter(row[1]) for row in conn.execute(SQL.staged_profiles, {"week": week})
+    }
+    unassigned = _unassigned(failed, pairs, chosen)
+    gaps = _gaps(conn, settings, pairs, failed, spec.key)
+    progress.advance(1)
+    stats = {
+        "profiles": len(failed),
+        "proposals": len(chosen),
+        "unassigned": len(unassigned),
+        "embedded": embedded,
+        "model_version": version,
+        "gap_groups": sum(g.shown for g in gaps),
+    }
+    _publish(conn, week, chosen, unassigned, gaps, stats, notes)
+    return BatchResult(week, chosen, unassigned, gaps, notes, stats)
+
+
+def _weights_for(
+    conn: psycopg.Connection, settings: Settings, week: str, notes: list[str]
+) -> tuple[ScoreWeights, int | None]:
+    """A resumed run keeps the weights it started with; a new or repeated run learns first."""
+    row = conn.execute(SQL.run_of, {"week": week}).fetchone()
+    if row is not None and row[1] == "running":
+        notes.append("中断した実行の続きから再開しました")
+        version = row[2]
+        return (model_weights(conn, version) if version else None) or settings.weights, version
+    learned = learn(conn, settings)
+    notes.append(learned.note)
+    adopted = adopted_weights(conn)
+    version = adopted[0] if adopted else None
+    with conn.transaction():
+        conn.execute(SQL.start_run, {"week": week, "model_version": version})
+        if row is not None:
+            conn.execute(SQL.clear_staging, {"week": week})
+            conn.execute(SQL.clear_done, {"week": week})
+    return (adopted[1] if adopted else settings.weights), version
+
+
+def _stage(conn: psycopg.Connection, settings: Settings, week: str, profile_id: str, model: str) -> None:
+    """Scores one profile's best feasible listings and stages them, all in one transaction."""
+    with conn.transaction():
+        proposals = propose_top(conn, settings, profile_id=profile_id, top=0, exact=True).proposals
+        for p in proposals[: settings.batch_candidate_pool]:
+            conn.execute(
+                SQL.stage_candidate,
+                {
+                    "week": week,
+                    "profile_id": profile_id,
+                    "resource_id": p.candidate.id,
+                    "tier": p.tier,
+                    "score": round(p.score, 6),
+                },
+            )
+        failed: Counter[str] = Counter()
+        if not proposals or max(p.score for p in proposals) < settings.gap_fit_threshold:
+            profile = get_profile(conn, profile_id=profile_id)
+            assert profile is not None
+            for row in candidates(conn, profile, model=model, min_overlap=settings.min_overlap_minutes):
+                failed.update(row.codes)
+        conn.execute(SQL.stage_done, {"week": week, "profile_id": profile_id, "failed": Jsonb(dict(failed))})
+
+
+def _staged(
+    conn: psycopg.Connection, settings: Settings, week: str
+) -> tuple[list[Pair], dict[str, int], list[str]]:
+    pairs, capacity = [], {}
+    for profile_id, resource_id, tier, score, capacity_open in conn.execute(SQL.staged, {"week": week}):
+        pairs.append(Pair(profile_id, resource_id, tier, score))
+        capacity[resource_id] = settings.batch_unknown_capacity if capacity_open is None else capacity_open
+    vanished = [row[0] for row in conn.execute(SQL.vanished, {"week": week})]
+    return pairs, capacity, vanished
+
+
+def _unassigned(failed: dict[str, Counter[str]], pairs: list[Pair], chosen: list[Pair]) -> dict[str, str]:
+    """Why each profile without a proposal has none."""
+    has_candidates = {p.profile_id for p in pairs}
+    got = {p.profile_id for p in chosen}
+    reasons = {}
+    for profile_id, codes in failed.items():
+        if profile_id in got:
+            continue
+        if profile_id in has_candidates:
+            reasons[profile_id] = "候補はありますが、空きがほかの方に割り当てられました"
+        else:
+            common = [CODE_LABELS.get(c, c) for c, _n in codes.most_common(2) if c in CODE_LABELS]
+            reasons[profile_id] = "条件に合う社会資源がありません" + (
+                f"（主な理由: {'・'.join(common)}）" if common else ""
+            )
+    return reasons
+
+
+def _gaps(
+    conn: psycopg.Connection,
+    settings: Settings,
+    pairs: list[Pair],
+    failed: dict[str, Counter[str]],
+    model: str,
+) -> list[GapCluster]:
+    best: dict[str, float] = {}
+    for p in pairs:
+        best[p.profile_id] = max(best.get(p.profile_id, 0.0), p.score)
+    gap_ids = [pid for pid in failed if best.get(pid, 0.0) < settings.gap_fit_threshold]
+    return cluster_gaps(conn, profile_ids=gap_ids, failed=failed, model=model) if gap_ids else []
+
+
+def _publish(
+    conn: psycopg.Connection,
+    week: str,
+    chosen: list[Pair],
+    unassigned: dict[str, str],
+    gaps: list[GapCluster],
+    stats: dict[str, Any],
+    notes: list[str],
+) -> None:
+    """Replaces the week's published results in one transaction."""
+    by_profile: dict[str, list[Pair]] = {}
+    for pair in chosen:
+        by_profile.setdefault(pair.profile_id, []).append(pair)
+    with conn.transaction():
+        for query in (SQL.clear_published, SQL.clear_unassigned, SQL.clear_gaps):
+            conn.execute(query, {"week": week})
+        for profile_id, pairs in by_profile.items():
+            for rank, pair in enumerate(
+                sorted(pairs, key=lambda p: (p.tier, -p.score, p.resource_id)), start=1
+            ):
+                conn.execute(
+                    SQL.publish_proposal,
+                    {
+                        "week": week,
+                        "profile_id": profile_id,
+                        "resource_id": pair.resource_id,
+                        "tier": pair.tier,
+                        "score": pair.score,
+                        "rank": rank,
+                    },
+                )
+        for profile_id, reason in unassigned.items():
+            conn.execute(SQL.publish_unassigned, {"week": week, "profile_id": profile_id, "reason": reason})
+        for gap in gaps:
+            conn.execute(GAPS.save_cluster, gap.__dict__ | {"week": week})
+        previous, changed = changes(conn, week)
+        stats |= {"previous_week": previous} | {
+            kind: sum(c.change == kind for c in changed) for kind in ("new", "dropped", "moved")
+        }
+        conn.execute(SQL.finish_run, {"week": week, "stats": Jsonb(stats), "notes": Jsonb(notes)})
+
+
+@dataclass(frozen=True)
+class Change:
+    """How one profile's proposal changed since the previous week."""
+
+    profile_id: str
+    resource_id: str
+    change: str  # new, dropped, moved
+    old_rank: int | None
+    new_rank: int | None
+
+
+def changes(conn: psycopg.Connection, week: str) -> tuple[str | None, list[Change]]:
+    """The previous published week and what changed since it, per profile."""
+    row = conn.execute(SQL.previous_week, {"week": week}).fetchone()
+    previous = row[0] if row else None
+    rows = conn.execute(SQL.changes, {"week": week, "previous": previous or ""}).fetchall()
+    return previous, [Change(*r) for r in rows]
+
+
+def latest_week(conn: psycopg.Connection) -> str | None:
+    """The newest published week."""
+    row = conn.execute(SQL.latest_published).fetchone()
+    return row[0] if row else None

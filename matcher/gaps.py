@@ -1,0 +1,114 @@
+"""The gap report (domain.md §8): people with no good proposal, grouped by area and by what they
+need (their needs embeddings), each group named by the phrases its members share and by the hard
+constraint that most often ruled places out. Groups under three people are not shown."""
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import psycopg
+from sklearn.cluster import KMeans
+
+from matcher.matching.lexical import shared_phrases
+from matcher.sql import queries
+
+SQL = queries("gaps")
+MIN_SHOWN = 3
+PER_CLUSTER = 5  # about this many people per group within an area
+CODE_LABELS = {
+    "inactive": "休止・終了",
+    "no_capacity": "空きがない",
+    "schedule": "活動日時が合わない",
+    "distance": "遠すぎる",
+    "age": "年齢要件",
+    "contact": "対人接触が多すぎる",
+    "physical": "体力負荷が重すぎる",
+    "accommodation": "必要な配慮がない",
+    "eligibility": "制度の対象外",
+}
+
+
+@dataclass(frozen=True)
+class GapCluster:
+    """A group of people in one area whom nothing fits well."""
+
+    cluster: int
+    area: str
+    size: int
+    label: str
+    top_constraint: str | None
+    constraint_share: float | None
+    profile_ids: list[str]
+
+    @property
+    def shown(self) -> bool:
+        """Small groups are hidden: in a small town they could identify someone."""
+        return self.size >= MIN_SHOWN
+
+
+def _words(phrase: str) -> list[str]:
+    """Word-like pieces of a shared phrase: no digits, split where two or more kana run."""
+    return [w for w in re.split(r"[ぁ-ゖ]{2,}|[0-9０-９]+", phrase) if len(w) >= 2]
+
+
+def _label(texts: list[str]) -> str:
+    counts: Counter[str] = Counter()
+    for first, second in combinations(texts, 2):
+        counts.update({w for phrase in shared_phrases(first, second, limit=8) for w in _words(phrase)})
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], -len(item[0]), item[0]))
+    return "・".join(phrase for phrase, _n in ranked[:4]) or "（共通する言葉なし）"
+
+
+def _top_constraint(codes: Counter[str]) -> tuple[str | None, float | None]:
+    relevant = Counter({c: n for c, n in codes.items() if c in CODE_LABELS and c != "inactive"})
+    if not relevant:
+        return None, None
+    code, count = relevant.most_common(1)[0]
+    return code, count / sum(relevant.values())
+
+
+def cluster_gaps(
+    conn: psycopg.Connection, *, profile_ids: list[str], failed: dict[str, Counter[str]], model: str
+) -> list[GapCluster]:
+    """Groups the given people by area, then by their needs embeddings (k-means, about five a group)."""
+    rows = conn.execute(SQL.gap_profiles, {"ids": profile_ids, "model": model}).fetchall()
+    by_area: dict[str, list[tuple[str, str, np.ndarray | None]]] = {}
+    for pid, area, text, vector in rows:
+        by_area.setdefault(area, []).append((pid, text, None if vector is None else vector.to_numpy()))
+    clusters: list[GapCluster] = []
+    for area in sorted(by_area):
+        members = by_area[area]
+        groups = _kmeans(members)
+        for group in groups:
+            ids = sorted(members[i][0] for i in group)
+            codes: Counter[str] = sum((failed.get(pid, Counter()) for pid in ids), Counter())
+            code, share = _top_constraint(codes)
+            clusters.append(
+                GapCluster(
+                    len(clusters) + 1,
+                    area,
+                    len(ids),
+                    _label([members[i][1] for i in group]),
+                    code,
+                    share,
+                    ids,
+                )
+            )
+    return sorted(clusters, key=lambda c: (-c.size, c.area, c.cluster))
+
+
+def _kmeans(members: list[tuple[str, str, np.ndarray | None]]) -> list[list[int]]:
+    with_vectors = [i for i, m in enumerate(members) if m[2] is not None]
+    k = max(1, math.ceil(len(with_vectors) / PER_CLUSTER))
+    groups: list[list[int]] = []
+    if len(with_vectors) > 1 and k > 1:
+        vectors = np.vstack([members[i][2] for i in with_vectors])  # type: ignore[misc]
+        labels = KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(vectors)
+        groups = [[with_vectors[j] for j in range(len(with_vectors)) if labels[j] == c] for c in range(k)]
+    elif with_vectors:
+        groups = [with_vectors]
+    missing = [i for i, m in enumerate(members) if m[2] is None]
+    return [g for g in groups if g] + ([missing] if missing else [])

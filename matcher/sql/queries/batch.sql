@@ -1,0 +1,131 @@
+-- name: try_lock
+-- Takes the batch's lock for this session, or answers false when another run holds it.
+select pg_try_advisory_lock(7100002);
+
+-- name: unlock
+-- Releases the batch's lock.
+select pg_advisory_unlock(7100002);
+
+-- name: run_of
+-- A week's run record.
+select week, status, model_version, published_at from batch_run where week = %(week)s;
+
+-- name: start_run
+-- Opens (or reopens) a week's run for staging, keeping what was published until it is replaced.
+insert into batch_run (week, status, model_version) values (%(week)s, 'running', %(model_version)s)
+on conflict (week) do update
+set status = 'running', model_version = excluded.model_version, started_at = now(), finished_at = null;
+
+-- name: clear_staging
+-- Forgets a week's staged candidates (before a completed week is run again).
+delete from batch_candidate where week = %(week)s;
+
+-- name: clear_done
+-- Forgets which profiles a week's staging had finished.
+delete from batch_profile_done where week = %(week)s;
+
+-- name: open_profiles
+-- Open profiles whose candidates the week has not staged yet.
+select p.id from needs_profile p
+where p.status = 'open'
+  and not exists (select 1 from batch_profile_done d where d.week = %(week)s and d.profile_id = p.id)
+order by p.id;
+
+-- name: open_count
+-- How many open profiles there are.
+select count(*) from needs_profile where status = 'open';
+
+-- name: stage_candidate
+-- Stages one scored candidate.
+insert into batch_candidate (week, profile_id, resource_id, tier, score)
+values (%(week)s, %(profile_id)s, %(resource_id)s, %(tier)s, %(score)s)
+on conflict do nothing;
+
+-- name: stage_done
+-- Marks a profile's candidates as complete for the week, with the constraints that ruled places out.
+insert into batch_profile_done (week, profile_id, failed_codes) values (%(week)s, %(profile_id)s, %(failed)s)
+on conflict do nothing;
+
+-- name: staged
+-- The week's staged candidates of open profiles whose listings are still active, with their capacity.
+select c.profile_id, c.resource_id, c.tier, c.score, r.capacity_open
+from batch_candidate c
+join resource r on r.id = c.resource_id and r.status = 'active'
+join needs_profile p on p.id = c.profile_id and p.status = 'open'
+where c.week = %(week)s
+order by c.profile_id, c.resource_id;
+
+-- name: vanished
+-- Staged candidates whose listing was closed, paused or removed while the run went on.
+select distinct c.resource_id
+from batch_candidate c
+left join resource r on r.id = c.resource_id
+where c.week = %(week)s and (r.id is null or r.status <> 'active');
+
+-- name: staged_profiles
+-- The week's finished profiles (still open) with their failed-constraint counts.
+select d.profile_id, d.failed_codes from batch_profile_done d
+join needs_profile p on p.id = d.profile_id and p.status = 'open'
+where d.week = %(week)s order by d.profile_id;
+
+-- name: clear_published
+-- Removes a week's published results (inside the transaction that publishes the new ones).
+delete from batch_proposal where week = %(week)s;
+
+-- name: clear_unassigned
+-- Removes a week's unassigned list (inside the publishing transaction).
+delete from batch_unassigned where week = %(week)s;
+
+-- name: clear_gaps
+-- Removes a week's gap report (inside the publishing transaction).
+delete from gap_cluster where week = %(week)s;
+
+-- name: publish_proposal
+-- Publishes one assigned proposal.
+insert into batch_proposal (week, profile_id, resource_id, tier, score, rank)
+values (%(week)s, %(profile_id)s, %(resource_id)s, %(tier)s, %(score)s, %(rank)s);
+
+-- name: publish_unassigned
+-- Publishes a profile left without a proposal, and why.
+insert into batch_unassigned (week, profile_id, reason) values (%(week)s, %(profile_id)s, %(reason)s);
+
+-- name: finish_run
+-- Marks a week done and published, with its figures and notes.
+update batch_run set status = 'done', finished_at = now(), published_at = now(), stats = %(stats)s,
+    notes = %(notes)s
+where week = %(week)s;
+
+-- name: previous_week
+-- The latest published week before this one.
+select week from batch_run where published_at is not null and week < %(week)s order by week desc limit 1;
+
+-- name: published
+-- A week's published proposals.
+select profile_id, resource_id, tier, score, rank from batch_proposal where week = %(week)s
+order by profile_id, rank;
+
+-- name: unassigned
+-- A week's profiles without a proposal.
+select profile_id, reason from batch_unassigned where week = %(week)s order by profile_id;
+
+-- name: runs
+-- Every run, newest first.
+select week, status, started_at, finished_at, published_at, model_version, stats, notes
+from batch_run order by week desc;
+
+-- name: latest_published
+-- The newest published week.
+select week from batch_run where published_at is not null order by week desc limit 1;
+
+-- name: changes
+-- Per profile, proposals new this week, dropped since the previous week, or moved in rank.
+with now_ as (select profile_id, resource_id, rank from batch_proposal where week = %(week)s),
+     before as (select profile_id, resource_id, rank from batch_proposal where week = %(previous)s)
+select coalesce(n.profile_id, b.profile_id) as profile_id,
+       coalesce(n.resource_id, b.resource_id) as resource_id,
+       case when b.resource_id is null then 'new' when n.resource_id is null then 'dropped' else 'moved' end
+           as change,
+       b.rank as old_rank, n.rank as new_rank
+from now_ n full join before b on b.profile_id = n.profile_id and b.resource_id = n.resource_id
+where b.resource_id is null or n.resource_id is null or b.rank <> n.rank
+order by 1, 3, 2;
