@@ -273,13 +273,11 @@ def batch_run(
         sys.stdout.write(json.dumps(result.document(), ensure_ascii=False) + "\n")
         return
     stats = result.stats
-    typer.echo(
-        f"{result.week}: {stats['profiles']}人に {stats['proposals']}件を提案、提案なし {stats['unassigned']}人"
-    )
+    people, given, none = stats["profiles"], stats["proposals"], stats["unassigned"]
+    typer.echo(f"{result.week}: {people}人に {given}件を提案、提案なし {none}人")
     if stats.get("previous_week"):
-        typer.echo(
-            f"  {stats['previous_week']} から: 新規 {stats['new']}件、外れた {stats['dropped']}件、順位変動 {stats['moved']}件"
-        )
+        moved = f"新規 {stats['new']}件、外れた {stats['dropped']}件、順位変動 {stats['moved']}件"
+        typer.echo(f"  {stats['previous_week']} から: {moved}")
     for note in result.notes:
         typer.echo(f"  ・{note}")
     for gap in [g for g in result.gaps if g.shown]:
