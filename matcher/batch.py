@@ -100,13 +100,17 @@ def run_batch(
     """The week's run: resumes a run that was stopped, or redoes a finished week to the same result."""
     week = check_week(week or current_week())
     progress = progress or Progress()
-    if not conn.execute(SQL.try_lock).fetchone()[0]:  # type: ignore[index]
-        raise BatchBusy("別の週次処理が実行中です。終わってからもう一度実行してください")
+    conn.commit()
+    autocommit, conn.autocommit = conn.autocommit, True  # each staged profile commits on its own
     try:
-        return _run(conn, settings, week, progress)
+        if not conn.execute(SQL.try_lock).fetchone()[0]:  # type: ignore[index]
+            raise BatchBusy("別の週次処理が実行中です。終わってからもう一度実行してください")
+        try:
+            return _run(conn, settings, week, progress)
+        finally:
+            conn.execute(SQL.unlock)
     finally:
-        conn.execute(SQL.unlock)
-        conn.commit()
+        conn.autocommit = autocommit
 
 
 def _run(conn: psycopg.Connection, settings: Settings, week: str, progress: Progress) -> BatchResult:
