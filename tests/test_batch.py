@@ -87,7 +87,9 @@ def test_people_without_a_proposal_are_reported_with_why(
     seeded_conn.commit()
     result = run_batch(seeded_conn, seeded_settings, week=WEEK)
     # every listing fails on the schedule for someone free only at night: it leads the reasons
-    assert result.unassigned["p-night"].startswith("条件に合う社会資源がありません（主な理由: 活動日時が合わない")
+    assert result.unassigned["p-night"].startswith(
+        "条件に合う社会資源がありません（主な理由: 活動日時が合わない"
+    )
     assert "p-night" not in {p.profile_id for p in result.proposals}
     assert json.loads(json.dumps(result.document()))["unassigned"][0].keys() == {"profile_id", "reason"}
 
