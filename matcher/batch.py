@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 import psycopg
+from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from matcher import embedding
@@ -301,3 +302,34 @@ def latest_week(conn: psycopg.Connection) -> str | None:
     """The newest published week."""
     row = conn.execute(SQL.latest_published).fetchone()
     return row[0] if row else None
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One week's run as the admin console lists it."""
+
+    week: str
+    status: str
+    started_at: Any
+    finished_at: Any
+    published_at: Any
+    model_version: int | None
+    stats: dict[str, Any]
+    notes: list[str]
+
+
+def runs(conn: psycopg.Connection) -> list[RunRecord]:
+    """Every week's run, newest first."""
+    return [RunRecord(*row) for row in conn.execute(SQL.runs)]
+
+
+def proposals_of(conn: psycopg.Connection, *, week: str, profile_id: str) -> list[dict[str, Any]]:
+    """One profile's published proposals for a week, in rank order, with listing names."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(SQL.profile_week, {"week": week, "profile_id": profile_id}).fetchall()
+
+
+def unassigned_reason(conn: psycopg.Connection, *, week: str, profile_id: str) -> str | None:
+    """Why a profile got no proposal that week, or None."""
+    row = conn.execute(SQL.unassigned_one, {"week": week, "profile_id": profile_id}).fetchone()
+    return str(row[0]) if row else None

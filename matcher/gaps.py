@@ -2,6 +2,8 @@
 need (their needs embeddings), each group named by the phrases its members share and by the hard
 constraint that most often ruled places out. Groups under three people are not shown."""
 
+import csv
+import io
 import math
 import re
 from collections import Counter
@@ -58,8 +60,11 @@ def _label(texts: list[str]) -> str:
     counts: Counter[str] = Counter()
     for first, second in combinations(texts, 2):
         counts.update({w for phrase in shared_phrases(first, second, limit=8) for w in _words(phrase)})
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], -len(item[0]), item[0]))
-    return "・".join(phrase for phrase, _n in ranked[:4]) or "（共通する言葉なし）"
+    chosen: list[str] = []
+    for phrase, _n in sorted(counts.items(), key=lambda item: (-item[1], -len(item[0]), item[0])):
+        if not any(phrase in other or other in phrase for other in chosen):
+            chosen.append(phrase)
+    return "・".join(chosen[:4]) or "（共通する言葉なし）"
 
 
 def _top_constraint(codes: Counter[str]) -> tuple[str | None, float | None]:
@@ -112,3 +117,25 @@ def _kmeans(members: list[tuple[str, str, np.ndarray | None]]) -> list[list[int]
         groups = [with_vectors]
     missing = [i for i, m in enumerate(members) if m[2] is None]
     return [g for g in groups if g] + ([missing] if missing else [])
+
+
+def stored_report(conn: psycopg.Connection, week: str) -> list[GapCluster]:
+    """A week's gap report as published (all groups; callers show only `shown` ones)."""
+    return [GapCluster(*row) for row in conn.execute(SQL.clusters, {"week": week})]
+
+
+def report_weeks(conn: psycopg.Connection) -> list[str]:
+    """Weeks with a published report, newest first."""
+    return [row[0] for row in conn.execute(SQL.weeks)]
+
+
+def to_csv(clusters: list[GapCluster]) -> str:
+    """The shown groups as CSV (UTF-8 with BOM), without who is in them."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["圏域", "人数", "共通するニーズ", "最も多い理由", "その割合"])
+    for c in clusters:
+        if c.shown:
+            share = f"{c.constraint_share:.0%}" if c.constraint_share is not None else ""
+            writer.writerow([c.area, c.size, c.label, CODE_LABELS.get(c.top_constraint or "", ""), share])
+    return "\ufeff" + out.getvalue()

@@ -146,3 +146,70 @@ def _set_total(job: ImportJob, total: int) -> None:
 
 def _advance(job: ImportJob, count: int) -> None:
     job.done += count
+
+
+BATCH_PHASES = {
+    "starting": "開始しています",
+    "embedding": "文章をベクトル化しています",
+    "scoring": "提案を計算しています",
+    "assigning": "定員に合わせて割り当てています",
+    "done": "完了しました",
+    "busy": "別の週次処理が実行中です",
+    "failed": "途中で失敗しました（次の実行で続きから再開します）",
+}
+
+
+@dataclass
+class BatchJob:
+    """A weekly batch started from the admin console."""
+
+    week: str
+    actor: str
+    phase: str = "starting"
+    total: int = 0
+    done: int = 0
+    message: str = ""
+    started_at: datetime = field(default_factory=datetime.now)
+
+    @property
+    def finished(self) -> bool:
+        """True when nothing more will happen."""
+        return self.phase in ("done", "busy", "failed")
+
+    @property
+    def percent(self) -> int:
+        """Progress of the current phase, 0–100."""
+        return 100 if self.phase == "done" else int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def phase_label(self) -> str:
+        """The phase in Japanese."""
+        return BATCH_PHASES[self.phase]
+
+
+def start_batch(pool: ConnectionPool, settings: Settings, *, week: str, actor: str) -> BatchJob:
+    """Runs the weekly batch in a background thread, reporting into the returned job."""
+    from matcher.batch import BatchBusy, Progress, run_batch
+
+    job = BatchJob(week, actor)
+
+    def phase(name: str, total: int) -> None:
+        job.phase, job.total, job.done = name, total, 0
+
+    def advance(count: int) -> None:
+        job.done += count
+
+    def work() -> None:
+        try:
+            with pool.connection() as conn:
+                result = run_batch(conn, settings, week=week, progress=Progress(phase, advance))
+            job.message = f"{result.stats['profiles']}人に {result.stats['proposals']}件を提案しました"
+            job.phase = "done"
+        except BatchBusy as exc:
+            job.message, job.phase = str(exc), "busy"
+        except Exception as exc:
+            traceback.print_exc()
+            job.message, job.phase = f"{type(exc).__name__}: {exc}", "failed"
+
+    threading.Thread(target=work, daemon=True).start()
+    return job

@@ -159,3 +159,21 @@ def learn(conn: psycopg.Connection, settings: Settings) -> LearningResult:
             },
         )
     return LearningResult(bool(better), version, final if better else current, metrics, len(rows), note)
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    """A trained model as the admin console shows it."""
+
+    version: int
+    created_at: datetime
+    weights: dict[str, float]
+    metrics: dict[str, Any]
+    training_size: int
+    adopted: bool
+    note: str
+
+
+def models(conn: psycopg.Connection) -> list[StoredModel]:
+    """Every trained version, newest first."""
+    return [StoredModel(*row) for row in conn.execute(SQL.models)]

@@ -22,6 +22,7 @@ from web.routes import (
     api_placements,
     api_records,
     auth,
+    batch,
     home,
     host,
     placements,
@@ -114,7 +115,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="参加支援マッチング", lifespan=lifespan)
     app.state.settings = settings
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (auth, home, profiles, placements, host, admin, api_matching, api_records, api_placements):
+    routers = (
+        auth,
+        home,
+        profiles,
+        placements,
+        host,
+        admin,
+        batch,
+        api_matching,
+        api_records,
+        api_placements,
+    )
+    for module in routers:
         app.include_router(module.router)
     install_error_pages(app)
     return app

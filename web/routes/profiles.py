@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from matcher import embedding
+from matcher import batch, embedding
 from matcher.areas import all_areas
 from matcher.config import Settings
 from matcher.matching.propose import propose
@@ -147,6 +147,9 @@ def workspace_context(conn: Conn, settings: Settings, profile: NeedsProfile, **e
     """Proposals, exclusions, placements and follow-ups of one profile."""
     result = propose(conn, settings, profile_id=profile.id, top=None)
     placements = placements_of(conn, profile_id=profile.id)
+    names = {c.candidate.id: c.candidate.name for c in result.excluded} | {
+        p.candidate.id: p.candidate.name for p in result.proposals
+    }
     followups = followups_of(conn, profile_id=profile.id)
     return {
         "profile": profile,
@@ -157,7 +160,26 @@ def workspace_context(conn: Conn, settings: Settings, profile: NeedsProfile, **e
         "followups": {(f.placement_id, f.month): f for f in followups},
         "months": FOLLOWUP_MONTHS,
         "today": date.today(),
+        "fresh_days": settings.fresh_days,
+        "weekly": weekly_summary(conn, profile.id),
+        "names": names,
     } | extra
+
+
+def weekly_summary(conn: Conn, profile_id: str) -> dict[str, Any] | None:
+    """This person's part of the latest published weekly batch, and what changed since the week before."""
+    week = batch.latest_week(conn)
+    if week is None:
+        return None
+    previous, changed = batch.changes(conn, week)
+    unassigned = batch.unassigned_reason(conn, week=week, profile_id=profile_id)
+    return {
+        "week": week,
+        "previous": previous,
+        "proposals": batch.proposals_of(conn, week=week, profile_id=profile_id),
+        "changes": [c for c in changed if c.profile_id == profile_id],
+        "unassigned": unassigned,
+    }
 
 
 @router.get("/profiles/{profile_id}", response_class=HTMLResponse)

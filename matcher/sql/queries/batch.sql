@@ -129,3 +129,14 @@ select coalesce(n.profile_id, b.profile_id) as profile_id,
 from now_ n full join before b on b.profile_id = n.profile_id and b.resource_id = n.resource_id
 where b.resource_id is null or n.resource_id is null or b.rank <> n.rank
 order by 1, 3, 2;
+
+-- name: profile_week
+-- One profile's published proposals for a week, with listing names, in rank order.
+select b.rank, b.resource_id, r.name, b.tier, b.score
+from batch_proposal b join resource r on r.id = b.resource_id
+where b.week = %(week)s and b.profile_id = %(profile_id)s
+order by b.rank;
+
+-- name: unassigned_one
+-- Why one profile got no proposal that week.
+select reason from batch_unassigned where week = %(week)s and profile_id = %(profile_id)s;

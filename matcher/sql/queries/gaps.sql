@@ -16,3 +16,7 @@ values (%(week)s, %(cluster)s, %(area)s, %(size)s, %(label)s, %(top_constraint)s
 -- A week's gap report, largest groups first.
 select cluster, area, size, label, top_constraint, constraint_share, profile_ids
 from gap_cluster where week = %(week)s order by size desc, area, cluster;
+
+-- name: weeks
+-- Weeks that have a published gap report, newest first.
+select week from batch_run where published_at is not null order by week desc;
