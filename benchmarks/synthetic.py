@@ -120,3 +120,56 @@ def populate(conn: psycopg.Connection, size: int, model: str, seed: int = 1) -> 
             copy.write(vectors.getvalue())
     conn.execute("analyze resource, resource_embedding")
     conn.commit()
+
+
+def populate_profiles(
+    conn: psycopg.Connection, size: int, spec: embedding.EmbeddingSpec, seed: int = 2
+) -> None:
+    """Replaces the synthetic profiles with `size` copies of the demo profiles, vectors with noise.
+
+    Each stored vector records the hash of its profile's real text, so the batch does not embed again.
+    """
+    rng = np.random.default_rng(seed)
+    rows = conn.execute(
+        "select p.id, e.embedding from needs_profile p join profile_embedding e on e.profile_id = p.id"
+        " where p.status = 'open' and p.id not like 'syn-%'"
+    ).fetchall()
+    from matcher.profiles.model import NeedsProfile
+    from matcher.profiles.store import get_profile, save_profiles
+
+    templates = [
+        (get_profile(conn, profile_id=pid), np.asarray(v.to_numpy(), dtype=np.float32)) for pid, v in rows
+    ]
+    copies, vectors = [], io.StringIO()
+    for n in range(size):
+        template, base = templates[n % len(templates)]
+        assert template is not None
+        copy = NeedsProfile.model_validate(template.model_dump() | {"id": f"syn-p-{n:05d}"})
+        copies.append(copy)
+        vector = base + rng.normal(0, 0.75 / np.sqrt(base.size), base.size).astype(np.float32)
+        vector /= np.linalg.norm(vector)
+        text_hash = embedding.text_hash(embedding.profile_text(spec, copy.interests, copy.narrative))
+        vectors.write(f"{copy.id}\t{spec.key}\t{text_hash}\t[{','.join(f'{x:.6f}' for x in vector)}]\n")
+    with conn.transaction():
+        conn.execute("delete from needs_profile where id like 'syn-p-%'")
+        save_profiles(conn, copies)
+        with conn.cursor().copy(
+            "copy profile_embedding (profile_id, model, text_hash, embedding) from stdin"
+        ) as copy:
+            copy.write(vectors.getvalue())
+    conn.execute("analyze needs_profile, profile_embedding")
+    conn.commit()
+
+
+def fix_resource_hashes(conn: psycopg.Connection, spec: embedding.EmbeddingSpec) -> None:
+    """Marks the synthetic listings' vectors as made from their real texts (no first-time embedding)."""
+    rows = conn.execute("select id, name, description from resource where source = 'synthetic'").fetchall()
+    with conn.transaction(), conn.cursor() as cur:
+        cur.executemany(
+            "update resource_embedding set text_hash = %s where resource_id = %s",
+            [
+                (embedding.text_hash(embedding.resource_text(spec, name, desc)), rid)
+                for rid, name, desc in rows
+            ],
+        )
+    conn.commit()
