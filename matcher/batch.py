@@ -22,13 +22,18 @@ from matcher.config import ScoreWeights, Settings
 from matcher.gaps import CODE_LABELS, GapCluster, cluster_gaps
 from matcher.learning import adopted_weights, learn, model_weights
 from matcher.matching.assignment import Pair, assign
-from matcher.matching.propose import candidates, propose_top
-from matcher.profiles.store import get_profile
+from matcher.matching.eligibility import eligible_programmes
+from matcher.matching.lexical import LexicalIndex
+from matcher.matching.propose import lexical_index, rank
+from matcher.matching.vectorized import Registry
+from matcher.profiles.model import NeedsProfile
+from matcher.profiles.store import iter_profiles
 from matcher.sql import queries
 
 SQL = queries("batch")
 GAPS = queries("gaps")
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+STAGE_CHUNK = 100  # profiles staged per transaction: a killed run loses at most this much work
 
 
 class BatchBusy(RuntimeError):
@@ -124,9 +129,7 @@ def _run(conn: psycopg.Connection, settings: Settings, week: str, progress: Prog
     scoring = settings.model_copy(update={"weights": weights})
     todo = [row[0] for row in conn.execute(SQL.open_profiles, {"week": week})]
     progress.phase("scoring", len(todo))
-    for profile_id in todo:
-        _stage(conn, scoring, week, profile_id, spec.key)
-        progress.advance(1)
+    _stage_all(conn, scoring, week, todo, spec.key, progress)
     progress.phase("assigning", 1)
     pairs, capacity, vanished = _staged(conn, settings, week)
     notes += [f"社会資源「{rid}」は実行中に休止・終了・削除されたため除外しました" for rid in vanished]
@@ -170,28 +173,72 @@ def _weights_for(
     return (adopted[1] if adopted else settings.weights), version
 
 
-def _stage(conn: psycopg.Connection, settings: Settings, week: str, profile_id: str, model: str) -> None:
-    """Scores one profile's best feasible listings and stages them, all in one transaction."""
-    with conn.transaction():
-        proposals = propose_top(conn, settings, profile_id=profile_id, top=0, exact=True).proposals
-        for p in proposals[: settings.batch_candidate_pool]:
-            conn.execute(
-                SQL.stage_candidate,
-                {
-                    "week": week,
-                    "profile_id": profile_id,
-                    "resource_id": p.candidate.id,
-                    "tier": p.tier,
-                    "score": round(p.score, 6),
-                },
+def _stage_all(
+    conn: psycopg.Connection, settings: Settings, week: str, todo: list[str], model: str, progress: Progress
+) -> None:
+    """Scores every profile's best feasible listings and stages them, a chunk per transaction."""
+    registry = Registry.load(conn, model)
+    profiles = {p.id: p for p in iter_profiles(conn) if p.id in set(todo)}
+    vectors = {pid: v.to_numpy() for pid, v in conn.execute(SQL.profile_vectors, {"model": model})}
+    skip: dict[str, set[int]] = {}
+    for profile_id, resource_id in conn.execute(SQL.not_again):
+        if resource_id in registry.index:
+            skip.setdefault(profile_id, set()).add(registry.index[resource_id])
+    index = lexical_index(conn)
+    today = date.today()
+    for start in range(0, len(todo), STAGE_CHUNK):
+        chunk = todo[start : start + STAGE_CHUNK]
+        staged, done = [], []
+        for profile_id in chunk:
+            rows, failed = _score(
+                registry,
+                settings,
+                profiles[profile_id],
+                vectors.get(profile_id),
+                skip.get(profile_id, set()),
+                index,
+                today,
             )
-        failed: Counter[str] = Counter()
-        if not proposals or max(p.score for p in proposals) < settings.gap_fit_threshold:
-            profile = get_profile(conn, profile_id=profile_id)
-            assert profile is not None
-            for row in candidates(conn, profile, model=model, min_overlap=settings.min_overlap_minutes):
-                failed.update(row.codes)
-        conn.execute(SQL.stage_done, {"week": week, "profile_id": profile_id, "failed": Jsonb(dict(failed))})
+            staged += [{"week": week, "profile_id": profile_id} | row for row in rows]
+            done.append({"week": week, "profile_id": profile_id, "failed": Jsonb(dict(failed))})
+        with conn.transaction(), conn.cursor() as cur:
+            cur.executemany(SQL.stage_candidate, staged)
+            cur.executemany(SQL.stage_done, done)
+        progress.advance(len(chunk))
+
+
+def _score(
+    registry: Registry,
+    settings: Settings,
+    profile: NeedsProfile,
+    vector: Any,
+    skip: set[int],
+    index: LexicalIndex,
+    today: date,
+) -> tuple[list[dict[str, Any]], Counter[str]]:
+    """One profile's staged rows, and (when nothing fits well) the constraints that ruled listings out."""
+    eligible = {str(p) for p in eligible_programmes(facts=profile.facts, age_band=profile.age_band)}
+    found = (
+        registry.nearest_feasible(
+            profile,
+            eligible,
+            vector,
+            skip=skip,
+            min_overlap=settings.min_overlap_minutes,
+            pool=settings.candidate_pool,
+        )
+        if vector is not None
+        else []
+    )
+    proposals = rank(profile, found, index, settings, today).proposals
+    rows = [
+        {"resource_id": p.candidate.id, "tier": p.tier, "score": round(p.score, 6)}
+        for p in proposals[: settings.batch_candidate_pool]
+    ]
+    failed: Counter[str] = Counter()
+    if not proposals or max(p.score for p in proposals) < settings.gap_fit_threshold:
+        failed = registry.failed_counts(profile, eligible, settings.min_overlap_minutes)
+    return rows, failed
 
 
 def _staged(

@@ -1,6 +1,8 @@
 """Property test: over random registries and profiles, no proposal breaks a hard constraint,
 every exclusion names every failed constraint, and tier order always holds."""
 
+from collections import Counter
+
 import psycopg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -8,7 +10,9 @@ from hypothesis import strategies as st
 from matcher import embedding
 from matcher.config import Settings
 from matcher.matching import audit as oracle
+from matcher.matching.eligibility import eligible_programmes
 from matcher.matching.propose import propose, propose_top
+from matcher.matching.vectorized import Registry
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import save_profiles
 from matcher.registry.model import Resource
@@ -115,6 +119,7 @@ def test_proposals_never_break_constraints_and_keep_tier_order(
         result = propose(conn, settings, profile_id=profile.id, top=None)
         exact = propose_top(conn, settings, profile_id=profile.id, exact=True)
         hnsw = propose_top(conn, settings, profile_id=profile.id, exact=False)
+        arrays = Registry.load(conn, embedding.EmbeddingSpec.from_settings(settings).key)
     by_id = {r.id: r for r in registry}
     proposed = [p.candidate.id for p in result.proposals]
     excluded = {e.candidate.id: {r.code for r in e.reasons} for e in result.excluded}
@@ -129,4 +134,13 @@ def test_proposals_never_break_constraints_and_keep_tier_order(
     assert order == sorted(order)
     # the top-N path finds the same feasible listings (the pool exceeds this registry) in the same order
     assert [p.candidate.id for p in exact.proposals] == proposed
+    # the batch's vectorized constraints agree with the SQL and the plain-Python reading
+    eligible = {str(p) for p in eligible_programmes(facts=profile.facts, age_band=profile.age_band)}
+    fast = {arrays.rows[k]["id"] for k in arrays.feasible(profile, eligible, settings.min_overlap_minutes)}
+    assert fast == set(proposed)
+    counts = arrays.failed_counts(profile, eligible, settings.min_overlap_minutes)
+    expected = Counter(
+        code for r in registry for code in oracle.failed(r, profile, settings.min_overlap_minutes)
+    )
+    assert +counts == expected
     assert {p.candidate.id for p in hnsw.proposals} <= set(proposed)

@@ -140,3 +140,13 @@ order by b.rank;
 -- name: unassigned_one
 -- Why one profile got no proposal that week.
 select reason from batch_unassigned where week = %(week)s and profile_id = %(profile_id)s;
+
+-- name: profile_vectors
+-- Every profile's vector for one model.
+select profile_id, embedding from profile_embedding where model = %(model)s;
+
+-- name: not_again
+-- (profile, listing) pairs never to propose again: turned down, or placed and not ended.
+select profile_id, resource_id from rejection
+union
+select profile_id, resource_id from placement where status not in ('ended', 'cancelled');

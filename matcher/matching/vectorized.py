@@ -1,0 +1,226 @@
+"""The hard constraints for one profile against every listing at once (numpy): the weekly batch's
+fast path. The rules are those of `exclusion_codes` (SQL) and `audit.failed` (plain Python); a
+property test checks that all three agree."""
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import psycopg
+from psycopg.rows import dict_row
+
+from matcher.matching.model import Candidate
+from matcher.profiles.model import NeedsProfile
+from matcher.schedule import DAY_ORDER, Slot, SlotLike, minutes
+from matcher.sql import queries
+from matcher.vocabulary import Accommodation, Programme
+
+SQL = queries("vectorized")
+ACCOMMODATION_BITS = {str(a): 1 << i for i, a in enumerate(Accommodation)}
+PROGRAMMES = [str(p) for p in Programme]
+EARTH_KM = 6371.0088
+
+
+def week_intervals(slots: Sequence[SlotLike]) -> list[tuple[int, int]]:
+    """Slots as merged, disjoint minute intervals of the week (so that overlaps count each minute once)."""
+    spans = sorted(
+        (DAY_ORDER.index(s.day) * 1440 + minutes(s.start), DAY_ORDER.index(s.day) * 1440 + minutes(s.end))
+        for s in slots
+    )
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _bits(codes: list[str]) -> int:
+    return sum(ACCOMMODATION_BITS[c] for c in codes)
+
+
+@dataclass
+class Registry:
+    """Every listing's constraint fields as arrays, with its vector."""
+
+    rows: list[dict[str, Any]]
+    active: np.ndarray
+    no_capacity: np.ndarray
+    contact: np.ndarray
+    physical: np.ndarray
+    min_age: np.ndarray
+    max_age: np.ndarray
+    accommodations: np.ndarray
+    programme: np.ndarray
+    hosts: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    has_schedule: np.ndarray
+    vectors: np.ndarray
+    has_vector: np.ndarray
+    index: dict[str, int]
+
+    @classmethod
+    def load(cls, conn: psycopg.Connection, model: str) -> "Registry":
+        """Reads every listing once."""
+        with conn.cursor(row_factory=dict_row) as cur:
+            rows = cur.execute(SQL.listings, {"model": model}).fetchall()
+        n = len(rows)
+        intervals = [
+            week_intervals([Slot(s["day"], s["start"], s["end"]) for s in r["schedule"]]) for r in rows
+        ]
+        width = max((len(i) for i in intervals), default=1) or 1
+        starts, ends = np.zeros((n, width), np.int32), np.zeros((n, width), np.int32)
+        for k, spans in enumerate(intervals):
+            for j, (start, end) in enumerate(spans):
+                starts[k, j], ends[k, j] = start, end
+        dim = next((len(r["embedding"].to_list()) for r in rows if r["embedding"] is not None), 1)
+        vectors = np.zeros((n, dim), np.float32)
+        for k, r in enumerate(rows):
+            if r["embedding"] is not None:
+                vectors[k] = r["embedding"].to_numpy()
+        nan = float("nan")
+        return cls(
+            rows=rows,
+            active=np.array([r["status"] == "active" for r in rows], bool),
+            no_capacity=np.array([r["capacity_open"] == 0 for r in rows], bool),
+            contact=np.array([r["contact_level"] for r in rows], np.int8),
+            physical=np.array([r["physical_load"] for r in rows], np.int8),
+            min_age=np.array([nan if r["min_age"] is None else r["min_age"] for r in rows], float),
+            max_age=np.array([nan if r["max_age"] is None else r["max_age"] for r in rows], float),
+            accommodations=np.array([_bits(r["accommodations"]) for r in rows], np.int64),
+            programme=np.array(
+                [-1 if r["programme"] is None else PROGRAMMES.index(r["programme"]) for r in rows]
+            ),
+            hosts=np.array([r["hosts_participation"] for r in rows], bool),
+            lat=np.array([nan if r["lat"] is None else r["lat"] for r in rows], float),
+            lon=np.array([nan if r["lon"] is None else r["lon"] for r in rows], float),
+            starts=starts,
+            ends=ends,
+            has_schedule=np.array([bool(i) for i in intervals], bool),
+            vectors=vectors,
+            has_vector=np.array([r["embedding"] is not None for r in rows], bool),
+            index={r["id"]: k for k, r in enumerate(rows)},
+        )
+
+    def distances(self, profile: NeedsProfile) -> np.ndarray:
+        """Great-circle km from the profile's centroid to every listing (nan when not located)."""
+        lat1, lon1 = np.radians(self.lat), np.radians(self.lon)
+        lat2, lon2 = np.radians(profile.lat or 0.0), np.radians(profile.lon or 0.0)
+        h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+        return 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+
+    def overlaps(self, profile: NeedsProfile, rows: np.ndarray) -> np.ndarray:
+        """Minutes of the week each listing in `rows` shares with the profile's availability."""
+        spans = np.array(week_intervals(profile.availability), np.int32).reshape(-1, 2)
+        s, e = self.starts[rows][:, :, None], self.ends[rows][:, :, None]
+        shared = np.minimum(e, spans[None, None, :, 1]) - np.maximum(s, spans[None, None, :, 0])
+        return np.clip(shared, 0, None).sum(axis=(1, 2))
+
+    def failures(self, profile: NeedsProfile, eligible: set[str], min_overlap: int) -> dict[str, np.ndarray]:
+        """For every constraint, which listings fail it."""
+        low, high = (int(x) for x in profile.age_band.split("-"))
+        allowed = np.array([p in eligible for p in PROGRAMMES] + [True])  # index -1: no programme
+        needs = _bits([str(a) for a in profile.needs_accommodations])
+        distance = self.distances(profile)
+        overlap = self.overlaps(profile, np.arange(len(self.rows)))
+        with np.errstate(invalid="ignore"):
+            return {
+                "inactive": ~self.active,
+                "no_capacity": self.no_capacity,
+                "schedule": self.has_schedule & (overlap < min_overlap),
+                "distance": distance > profile.max_travel_km,
+                "age": (self.min_age > low) | (self.max_age < high),
+                "contact": self.contact > profile.contact_tolerance,
+                "physical": self.physical > profile.physical_capacity,
+                "accommodation": (self.accommodations & needs) != needs,
+                "eligibility": (self.programme >= 0) & ~allowed[self.programme] & ~self.hosts,
+            }
+
+    def feasible(self, profile: NeedsProfile, eligible: set[str], min_overlap: int) -> np.ndarray:
+        """Indices of the listings that pass every constraint (cheap ones first)."""
+        low, high = (int(x) for x in profile.age_band.split("-"))
+        allowed = np.array([p in eligible for p in PROGRAMMES] + [True])
+        needs = _bits([str(a) for a in profile.needs_accommodations])
+        with np.errstate(invalid="ignore"):
+            ok = (
+                self.active
+                & ~self.no_capacity
+                & (self.contact <= profile.contact_tolerance)
+                & (self.physical <= profile.physical_capacity)
+                & ~((self.min_age > low) | (self.max_age < high))
+                & ((self.accommodations & needs) == needs)
+                & ~((self.programme >= 0) & ~allowed[self.programme] & ~self.hosts)
+                & ~(self.distances(profile) > profile.max_travel_km)
+            )
+        rows = np.flatnonzero(ok)
+        keep = ~self.has_schedule[rows] | (self.overlaps(profile, rows) >= min_overlap)
+        return rows[keep]
+
+    def failed_counts(self, profile: NeedsProfile, eligible: set[str], min_overlap: int) -> Counter[str]:
+        """How many listings each constraint rules out for the profile."""
+        return Counter(
+            {code: int(mask.sum()) for code, mask in self.failures(profile, eligible, min_overlap).items()}
+        )
+
+    def candidate(self, k: int, distance: float, overlap: int, dense: float) -> Candidate:
+        """Listing k as a feasible Candidate (with the values reasons quote)."""
+        r = self.rows[k]
+        return Candidate(
+            id=r["id"],
+            name=r["name"],
+            kind=r["kind"],
+            programme=r["programme"],
+            hosts_participation=r["hosts_participation"],
+            status=r["status"],
+            capacity_total=r["capacity_total"],
+            capacity_open=r["capacity_open"],
+            schedule=tuple(Slot(s["day"], s["start"], s["end"]) for s in r["schedule"]),
+            contact_level=r["contact_level"],
+            physical_load=r["physical_load"],
+            min_age=r["min_age"],
+            max_age=r["max_age"],
+            accommodations=r["accommodations"],
+            reward=r["reward"],
+            assured_at=r["assured_at"],
+            codes=[],
+            rejection_reason=None,
+            distance_km=None if np.isnan(distance) else distance,
+            overlap_minutes=overlap,
+            dense=dense,
+        )
+
+    def nearest_feasible(
+        self,
+        profile: NeedsProfile,
+        eligible: set[str],
+        vector: np.ndarray,
+        *,
+        skip: set[int],
+        min_overlap: int,
+        pool: int,
+    ) -> list[Candidate]:
+        """As the SQL `nearest_feasible_exact`: the best `pool` feasible listings of each tier by meaning."""
+        rows = np.array([k for k in self.feasible(profile, eligible, min_overlap) if k not in skip], np.int64)
+        if not len(rows):
+            return []
+        rows = rows[self.has_vector[rows]]
+        tier1 = np.array([self.rows[k]["programme"] in eligible for k in rows], bool)
+        similarity = self.vectors[rows] @ vector
+        distance = self.distances(profile)
+        chosen: list[tuple[int, float]] = []
+        for group in (tier1, ~tier1):
+            members, scores = rows[group], similarity[group]
+            chosen += [(int(members[i]), float(scores[i])) for i in np.argsort(-scores, kind="stable")[:pool]]
+        if not chosen:
+            return []
+        overlap = self.overlaps(profile, np.array([k for k, _ in chosen], np.int64))
+        return [
+            self.candidate(k, float(distance[k]), int(o), d)
+            for (k, d), o in zip(chosen, overlap, strict=True)
+        ]
