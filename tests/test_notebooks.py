@@ -48,3 +48,12 @@ def test_matching_quality_notebook_reports_every_variant(database_url: str, tmp_
         assert f"| {variant}" in text
     assert "| nDCG@5 | recall@5 | hard-constraint violations | tier-order errors |" in text
     assert any(o.get("data", {}).get("image/png") for c in notebook.cells for o in c.get("outputs", []))
+
+
+def test_gaps_and_outcomes_notebook_shows_the_learning_loop(database_url: str) -> None:
+    notebook = run_notebook(ROOT / "notebooks" / "02-gaps-and-outcomes.ipynb", {"MATCHER_DATABASE_URL": database_url})
+    text = outputs(notebook)
+    assert "simulated placements" in text and "proposals to" in text
+    assert "training size" in text and "adopted:" in text
+    images = [o for c in notebook.cells for o in c.get("outputs", []) if o.get("data", {}).get("image/png")]
+    assert len(images) >= 4  # gaps by area, placements by tier, outcomes over time, learning curve
