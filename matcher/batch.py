@@ -7,12 +7,14 @@ advisory lock lets only one run go at a time.
 """
 
 import re
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
 import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
@@ -121,35 +123,56 @@ def run_batch(
 
 def _run(conn: psycopg.Connection, settings: Settings, week: str, progress: Progress) -> BatchResult:
     notes: list[str] = []
+    clock = Stopwatch()
     spec = embedding.EmbeddingSpec.from_settings(settings)
     embedded = embedding.sync(
         conn, spec, on_start=lambda n: progress.phase("embedding", n), on_progress=progress.advance
     )
+    clock.lap("embedding")
     weights, version = _weights_for(conn, settings, week, notes)
     scoring = settings.model_copy(update={"weights": weights})
+    clock.lap("learning")
     todo = [row[0] for row in conn.execute(SQL.open_profiles, {"week": week})]
     progress.phase("scoring", len(todo))
-    _stage_all(conn, scoring, week, todo, spec.key, progress)
+    reused = _stage_all(conn, scoring, week, todo, spec.key, progress)
+    clock.lap("scoring")
     progress.phase("assigning", 1)
     pairs, capacity, vanished = _staged(conn, settings, week)
     notes += [f"社会資源「{rid}」は実行中に休止・終了・削除されたため除外しました" for rid in vanished]
     chosen = assign(pairs, capacity, settings.batch_proposals_per_profile)
+    clock.lap("assignment")
     failed: dict[str, Counter[str]] = {
         row[0]: Counter(row[1]) for row in conn.execute(SQL.staged_profiles, {"week": week})
     }
     unassigned = _unassigned(failed, pairs, chosen)
     gaps = _gaps(conn, settings, pairs, failed, spec.key)
+    clock.lap("gaps")
     progress.advance(1)
     stats = {
         "profiles": len(failed),
         "proposals": len(chosen),
         "unassigned": len(unassigned),
         "embedded": embedded,
+        "reused": reused,
         "model_version": version,
         "gap_groups": sum(g.shown for g in gaps),
     }
-    _publish(conn, week, chosen, unassigned, gaps, stats, notes)
-    return BatchResult(week, chosen, unassigned, gaps, notes, stats)
+    _publish(conn, week, chosen, unassigned, gaps, stats | {"seconds": clock.laps}, notes)
+    clock.lap("publishing")
+    return BatchResult(week, chosen, unassigned, gaps, notes, stats | {"seconds": clock.laps})
+
+
+class Stopwatch:
+    """Seconds spent in each phase of a run."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 2)
+        self._last = now
 
 
 def _weights_for(
@@ -175,10 +198,16 @@ def _weights_for(
 
 def _stage_all(
     conn: psycopg.Connection, settings: Settings, week: str, todo: list[str], model: str, progress: Progress
-) -> None:
-    """Scores every profile's best feasible listings and stages them, a chunk per transaction."""
+) -> int:
+    """Scores every profile's best feasible listings and stages them, a chunk per transaction.
+
+    Returns how many profiles kept last week's candidates because nothing touched them."""
     registry = Registry.load(conn, model)
     profiles = {p.id: p for p in iter_profiles(conn) if p.id in set(todo)}
+    reused = _reuse(conn, settings, week, profiles, registry)
+    progress.advance(len(reused))
+    todo = [pid for pid in todo if pid not in reused]
+    count = len(reused)
     vectors = {pid: v.to_numpy() for pid, v in conn.execute(SQL.profile_vectors, {"model": model})}
     skip: dict[str, set[int]] = {}
     for profile_id, resource_id in conn.execute(SQL.not_again):
@@ -205,6 +234,55 @@ def _stage_all(
             cur.executemany(SQL.stage_candidate, staged)
             cur.executemany(SQL.stage_done, done)
         progress.advance(len(chunk))
+    return count
+
+
+def _reuse(
+    conn: psycopg.Connection,
+    settings: Settings,
+    week: str,
+    profiles: dict[str, NeedsProfile],
+    registry: Registry,
+) -> set[str]:
+    """Copies the candidates of profiles nothing touched since the last week scored with the same weights.
+
+    A profile is touched when its record, vector or decisions changed, when one of its earlier
+    candidates changed, or when a changed listing is now feasible for it. Reused candidates keep last
+    week's scores (the lexical statistics and freshness move a little with time).
+    """
+    version = conn.execute(SQL.run_of, {"week": week}).fetchone()
+    found = conn.execute(
+        SQL.reusable_week, {"week": week, "model_version": version[2] if version else None}
+    ).fetchone()
+    if found is None:
+        return set()
+    previous, since = found
+    changed = {row[0] for row in conn.execute(SQL.changed_listings, {"since": since})}
+    touched = {row[0] for row in conn.execute(SQL.touched_profiles, {"since": since})}
+    done_before = {row[0] for row in conn.execute(SQL.previously_done, {"week": previous})}
+    had: dict[str, set[str]] = {}
+    for profile_id, resource_id in conn.execute(SQL.previous_candidates, {"week": previous}):
+        had.setdefault(profile_id, set()).add(resource_id)
+    gone = {rid for rids in had.values() for rid in rids if rid not in registry.index}
+    fresh = registry.subset(
+        np.array([registry.index[r] for r in sorted(changed) if r in registry.index], np.int64)
+    )
+    reusable = set()
+    for profile_id, profile in profiles.items():
+        if (
+            profile_id in touched
+            or profile_id not in done_before
+            or had.get(profile_id, set()) & (changed | gone)
+        ):
+            continue
+        eligible = {str(p) for p in eligible_programmes(facts=profile.facts, age_band=profile.age_band)}
+        if not len(fresh.feasible(profile, eligible, settings.min_overlap_minutes)):
+            reusable.add(profile_id)
+    ids = sorted(reusable)
+    with conn.transaction():
+        conn.execute(SQL.reuse_candidates, {"week": week, "previous": previous, "ids": ids})
+        conn.execute(SQL.reuse_done, {"week": week, "previous": previous, "ids": ids})
+    return reusable
 
 
 def _score(

@@ -192,3 +192,21 @@ def test_a_killed_run_resumes_to_the_same_result_as_an_uninterrupted_one(
     finally:
         for name in urls:
             drop_database(admin_url, f"kill_{name}_{os.getpid()}")
+
+
+def test_an_incremental_week_equals_a_full_recomputation(
+    seeded_conn: psycopg.Connection, seeded_settings: Settings
+) -> None:
+    run_batch(seeded_conn, seeded_settings, week="2026-W47")
+    seeded_conn.execute("update resource set capacity_open = 0, updated_at = now() where id = 'r01'")
+    seeded_conn.execute("update resource set status = 'paused', updated_at = now() where id = 'r22'")
+    reject(seeded_conn, profile_id="p19", resource_id="r04", reason="本人が見学後に辞退", by="c")
+    seeded_conn.commit()
+    incremental = run_batch(seeded_conn, seeded_settings, week=WEEK)
+    assert 0 < incremental.stats["reused"] < incremental.stats["profiles"]
+    rows = published(seeded_conn)
+    seeded_conn.execute("delete from batch_run where week = '2026-W47'")  # no earlier week to reuse
+    seeded_conn.commit()
+    full = run_batch(seeded_conn, seeded_settings, week=WEEK)
+    assert full.stats["reused"] == 0
+    assert published(seeded_conn) == rows

@@ -51,7 +51,9 @@ def test_matching_quality_notebook_reports_every_variant(database_url: str, tmp_
 
 
 def test_gaps_and_outcomes_notebook_shows_the_learning_loop(database_url: str) -> None:
-    notebook = run_notebook(ROOT / "notebooks" / "02-gaps-and-outcomes.ipynb", {"MATCHER_DATABASE_URL": database_url})
+    notebook = run_notebook(
+        ROOT / "notebooks" / "02-gaps-and-outcomes.ipynb", {"MATCHER_DATABASE_URL": database_url}
+    )
     text = outputs(notebook)
     assert "simulated placements" in text and "proposals to" in text
     assert "training size" in text and "adopted:" in text

@@ -108,6 +108,16 @@ class Registry:
             index={r["id"]: k for k, r in enumerate(rows)},
         )
 
+    def subset(self, keep: np.ndarray) -> "Registry":
+        """The same arrays for some listings only."""
+        fields = {
+            name: getattr(self, name)[keep]
+            for name in self.__dataclass_fields__
+            if name not in ("rows", "index")
+        }
+        rows = [self.rows[k] for k in keep]
+        return Registry(rows=rows, index={r["id"]: n for n, r in enumerate(rows)}, **fields)
+
     def distances(self, profile: NeedsProfile) -> np.ndarray:
         """Great-circle km from the profile's centroid to every listing (nan when not located)."""
         lat1, lon1 = np.radians(self.lat), np.radians(self.lon)

@@ -150,3 +150,43 @@ select profile_id, embedding from profile_embedding where model = %(model)s;
 select profile_id, resource_id from rejection
 union
 select profile_id, resource_id from placement where status not in ('ended', 'cancelled');
+
+-- name: reusable_week
+-- The latest finished week before this one scored with the same weights, and when its run started.
+select week, started_at from batch_run
+where status = 'done' and week < %(week)s and model_version is not distinct from %(model_version)s
+order by week desc limit 1;
+
+-- name: changed_listings
+-- Listings added or changed (their record or their vector) since a moment.
+select r.id from resource r left join resource_embedding e on e.resource_id = r.id
+where r.updated_at > %(since)s or e.embedded_at > %(since)s;
+
+-- name: touched_profiles
+-- Profiles whose record, vector or decisions changed since a moment.
+select p.id from needs_profile p where p.updated_at > %(since)s
+union select profile_id from profile_embedding where embedded_at > %(since)s
+union select profile_id from rejection where rejected_at > %(since)s
+union select profile_id from placement where updated_at > %(since)s or confirmed_at > %(since)s;
+
+-- name: previous_candidates
+-- Which listings each profile had as candidates in a week.
+select profile_id, resource_id from batch_candidate where week = %(week)s;
+
+-- name: previously_done
+-- The profiles a week finished.
+select profile_id from batch_profile_done where week = %(week)s;
+
+-- name: reuse_candidates
+-- Copies the candidates of unaffected profiles from an earlier week.
+insert into batch_candidate (week, profile_id, resource_id, tier, score)
+select %(week)s, profile_id, resource_id, tier, score from batch_candidate
+where week = %(previous)s and profile_id = any(%(ids)s)
+on conflict do nothing;
+
+-- name: reuse_done
+-- Marks the reused profiles as finished for this week, with their earlier failed-constraint counts.
+insert into batch_profile_done (week, profile_id, failed_codes)
+select %(week)s, profile_id, failed_codes from batch_profile_done
+where week = %(previous)s and profile_id = any(%(ids)s)
+on conflict do nothing;
