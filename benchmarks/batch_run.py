@@ -39,6 +39,8 @@ def main() -> None:
     populate_profiles(conn, args.profiles, spec)
     embedding.ensure_index(conn, 384)
     run_batch(conn, settings, week="2026-W01")  # warms caches and plans
+    conn.execute("delete from batch_run")  # the full run below must not reuse anything
+    conn.commit()
     start = time.perf_counter()
     full = run_batch(conn, settings, week="2026-W02")
     full_seconds = time.perf_counter() - start
@@ -73,6 +75,8 @@ def main() -> None:
         f"| {args.profiles:,} | {args.listings:,} | {full_seconds:.1f} s | {incremental_seconds:.1f} s | "
         f"{total(incremental.proposals) / optimum:.4f} | {baseline / optimum:.4f} |"
     )
+    print(f"full: {full.stats['seconds']} (reused {full.stats['reused']})")
+    print(f"incremental: {incremental.stats['seconds']} (reused {incremental.stats['reused']})")
     print(
         f"proposals: {len(full.proposals)} full, {len(incremental.proposals)} incremental; "
         f"candidate pairs {len(pairs)}"

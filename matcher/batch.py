@@ -196,18 +196,29 @@ def _weights_for(
     return (adopted[1] if adopted else settings.weights), version
 
 
+@dataclass
+class Carry:
+    """What a profile's staging can take from the last week scored with the same weights."""
+
+    previous: str
+    rows: dict[str, list[tuple[str, int, float]]]
+    failed: dict[str, dict[str, int]]
+    copy: set[str] = field(default_factory=set)
+    merge: dict[str, tuple[set[str], list[int]]] = field(
+        default_factory=dict
+    )  # stale ids, changed rows to score
+
+
 def _stage_all(
     conn: psycopg.Connection, settings: Settings, week: str, todo: list[str], model: str, progress: Progress
 ) -> int:
     """Scores every profile's best feasible listings and stages them, a chunk per transaction.
 
-    Returns how many profiles kept last week's candidates because nothing touched them."""
+    Returns how many profiles were carried over from last week (copied, or with only their changed
+    listings scored again)."""
     registry = Registry.load(conn, model)
-    profiles = {p.id: p for p in iter_profiles(conn) if p.id in set(todo)}
-    reused = _reuse(conn, settings, week, profiles, registry)
-    progress.advance(len(reused))
-    todo = [pid for pid in todo if pid not in reused]
-    count = len(reused)
+    wanted = set(todo)
+    profiles = {p.id: p for p in iter_profiles(conn, trusted=True) if p.id in wanted}
     vectors = {pid: v.to_numpy() for pid, v in conn.execute(SQL.profile_vectors, {"model": model})}
     skip: dict[str, set[int]] = {}
     for profile_id, resource_id in conn.execute(SQL.not_again):
@@ -215,74 +226,110 @@ def _stage_all(
             skip.setdefault(profile_id, set()).add(registry.index[resource_id])
     index = lexical_index(conn)
     today = date.today()
+    carry = _carry(conn, settings, week, profiles, registry)
+    if carry is not None and carry.copy:
+        ids = sorted(carry.copy)
+        with conn.transaction():
+            conn.execute(SQL.reuse_candidates, {"week": week, "previous": carry.previous, "ids": ids})
+            conn.execute(SQL.reuse_done, {"week": week, "previous": carry.previous, "ids": ids})
+        progress.advance(len(ids))
+    todo = [pid for pid in todo if carry is None or pid not in carry.copy]
     for start in range(0, len(todo), STAGE_CHUNK):
         chunk = todo[start : start + STAGE_CHUNK]
         staged, done = [], []
         for profile_id in chunk:
-            rows, failed = _score(
-                registry,
-                settings,
-                profiles[profile_id],
-                vectors.get(profile_id),
-                skip.get(profile_id, set()),
-                index,
-                today,
-            )
+            profile, vector = profiles[profile_id], vectors.get(profile_id)
+            if carry is not None and profile_id in carry.merge and vector is not None:
+                rows, failed, saturated = _merge(registry, settings, profile, vector, carry, index, today)
+            else:
+                rows, failed, saturated = _score(
+                    registry, settings, profile, vector, skip.get(profile_id, set()), index, today
+                )
             staged += [{"week": week, "profile_id": profile_id} | row for row in rows]
-            done.append({"week": week, "profile_id": profile_id, "failed": Jsonb(dict(failed))})
+            done.append(
+                {
+                    "week": week,
+                    "profile_id": profile_id,
+                    "failed": Jsonb(dict(failed)),
+                    "saturated": saturated,
+                }
+            )
         with conn.transaction(), conn.cursor() as cur:
             cur.executemany(SQL.stage_candidate, staged)
             cur.executemany(SQL.stage_done, done)
         progress.advance(len(chunk))
-    return count
+    return 0 if carry is None else len(carry.copy) + len(carry.merge)
 
 
-def _reuse(
+def _carry(
     conn: psycopg.Connection,
     settings: Settings,
     week: str,
     profiles: dict[str, NeedsProfile],
     registry: Registry,
-) -> set[str]:
-    """Copies the candidates of profiles nothing touched since the last week scored with the same weights.
-
-    A profile is touched when its record, vector or decisions changed, when one of its earlier
-    candidates changed, or when a changed listing is now feasible for it. Reused candidates keep last
-    week's scores (the lexical statistics and freshness move a little with time).
-    """
+) -> Carry | None:
+    """Which profiles keep last week's candidates as they were, and which need only their changed
+    listings scored again. Everything else is scored afresh: a profile whose record, vector or decisions
+    changed, whose pool was full (more feasible listings than the batch scores), or that is new.
+    Carried scores are last week's (the lexical statistics and freshness move a little with time)."""
     version = conn.execute(SQL.run_of, {"week": week}).fetchone()
     found = conn.execute(
         SQL.reusable_week, {"week": week, "model_version": version[2] if version else None}
     ).fetchone()
     if found is None:
-        return set()
+        return None
     previous, since = found
     changed = {row[0] for row in conn.execute(SQL.changed_listings, {"since": since})}
     touched = {row[0] for row in conn.execute(SQL.touched_profiles, {"since": since})}
-    done_before = {row[0] for row in conn.execute(SQL.previously_done, {"week": previous})}
-    had: dict[str, set[str]] = {}
-    for profile_id, resource_id in conn.execute(SQL.previous_candidates, {"week": previous}):
-        had.setdefault(profile_id, set()).add(resource_id)
-    gone = {rid for rids in had.values() for rid in rids if rid not in registry.index}
-    fresh = registry.subset(
-        np.array([registry.index[r] for r in sorted(changed) if r in registry.index], np.int64)
-    )
-    reusable = set()
+    done = {row[0]: (row[1], row[2]) for row in conn.execute(SQL.previously_done, {"week": previous})}
+    rows: dict[str, list[tuple[str, int, float]]] = {}
+    for profile_id, resource_id, tier, score in conn.execute(SQL.previous_candidates, {"week": previous}):
+        rows.setdefault(profile_id, []).append((resource_id, tier, score))
+    moved = changed | {rid for listed in rows.values() for rid, _t, _s in listed if rid not in registry.index}
+    fresh_rows = np.array([registry.index[r] for r in sorted(changed) if r in registry.index], np.int64)
+    fresh = registry.subset(fresh_rows)
+    carry = Carry(previous, rows, {pid: codes for pid, (codes, _s) in done.items()})
     for profile_id, profile in profiles.items():
-        if (
-            profile_id in touched
-            or profile_id not in done_before
-            or had.get(profile_id, set()) & (changed | gone)
-        ):
+        if profile_id in touched or profile_id not in done or done[profile_id][1]:
             continue
+        stale = {rid for rid, _t, _s in rows.get(profile_id, []) if rid in moved}
         eligible = {str(p) for p in eligible_programmes(facts=profile.facts, age_band=profile.age_band)}
-        if not len(fresh.feasible(profile, eligible, settings.min_overlap_minutes)):
-            reusable.add(profile_id)
-    ids = sorted(reusable)
-    with conn.transaction():
-        conn.execute(SQL.reuse_candidates, {"week": week, "previous": previous, "ids": ids})
-        conn.execute(SQL.reuse_done, {"week": week, "previous": previous, "ids": ids})
-    return reusable
+        now_feasible = [
+            int(fresh_rows[k]) for k in fresh.feasible(profile, eligible, settings.min_overlap_minutes)
+        ]
+        if not stale and not now_feasible:
+            carry.copy.add(profile_id)
+        else:
+            carry.merge[profile_id] = (stale, now_feasible)
+    return carry
+
+
+def _merge(
+    registry: Registry,
+    settings: Settings,
+    profile: NeedsProfile,
+    vector: Any,
+    carry: Carry,
+    index: LexicalIndex,
+    today: date,
+) -> tuple[list[dict[str, Any]], Counter[str], bool]:
+    """Last week's candidates without the changed ones, plus the changed listings that are feasible now."""
+    stale, now_feasible = carry.merge[profile.id]
+    kept = [(rid, tier, score) for rid, tier, score in carry.rows.get(profile.id, []) if rid not in stale]
+    scored = rank(
+        profile,
+        registry.candidates(profile, [(k, float(registry.vectors[k] @ vector)) for k in now_feasible]),
+        index,
+        settings,
+        today,
+    ).proposals
+    merged = kept + [(p.candidate.id, p.tier, p.score) for p in scored]
+    merged.sort(key=lambda row: (row[1], -row[2], row[0]))
+    rows = [
+        {"resource_id": rid, "tier": tier, "score": round(score, 6)}
+        for rid, tier, score in merged[: settings.batch_candidate_pool]
+    ]
+    return rows, Counter(carry.failed.get(profile.id, {})), False
 
 
 def _score(
@@ -293,20 +340,21 @@ def _score(
     skip: set[int],
     index: LexicalIndex,
     today: date,
-) -> tuple[list[dict[str, Any]], Counter[str]]:
-    """One profile's staged rows, and (when nothing fits well) the constraints that ruled listings out."""
+) -> tuple[list[dict[str, Any]], Counter[str], bool]:
+    """One profile's staged rows, the constraints that ruled listings out (when nothing fits well),
+    and whether its pool was full."""
     eligible = {str(p) for p in eligible_programmes(facts=profile.facts, age_band=profile.age_band)}
-    found = (
+    found, saturated = (
         registry.nearest_feasible(
             profile,
             eligible,
             vector,
             skip=skip,
             min_overlap=settings.min_overlap_minutes,
-            pool=settings.candidate_pool,
+            pool=settings.batch_search_pool,
         )
         if vector is not None
-        else []
+        else ([], False)
     )
     proposals = rank(profile, found, index, settings, today).proposals
     rows = [
@@ -316,7 +364,7 @@ def _score(
     failed: Counter[str] = Counter()
     if not proposals or max(p.score for p in proposals) < settings.gap_fit_threshold:
         failed = registry.failed_counts(profile, eligible, settings.min_overlap_minutes)
-    return rows, failed
+    return rows, failed, saturated
 
 
 def _staged(

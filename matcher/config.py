@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     batch_candidate_pool: int = Field(
         default=20, ge=1, le=500, description="best feasible listings scored per person"
     )
+    batch_search_pool: int = Field(
+        default=40, ge=1, le=1000, description="listings nearest in meaning scored per tier"
+    )
     batch_unknown_capacity: int = Field(
         default=2, ge=0, le=100, description="places assumed for an unknown capacity"
     )

@@ -39,7 +39,7 @@ class ProposalDocument(BaseModel):
     excluded: list[ExclusionOut]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Candidate:
     """One listing as seen from one profile: the row the classify query returns."""
 

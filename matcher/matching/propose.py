@@ -17,7 +17,7 @@ from matcher.matching.model import Candidate, Exclusion, MatchResult, Proposal
 from matcher.matching.reasons import exclusion_reasons, proposal_reasons
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import get_profile
-from matcher.schedule import Slot
+from matcher.schedule import Slot, total_minutes
 from matcher.sql import queries
 
 SQL = queries("matching")
@@ -83,12 +83,13 @@ def rank(
     feasible = [c for c in rows if not c.codes]
     query = f"{profile.interests}\n{profile.narrative}"
     lexical = index.scores(query, [c.id for c in feasible])
+    available = total_minutes(profile.availability)
     proposals = []
     for c in feasible:
         parts = {
             "dense": max(0.0, c.dense or 0.0),
             "lexical": lexical.get(c.id, 0.0),
-            "schedule": scoring.schedule_part(c, profile),
+            "schedule": scoring.schedule_part(c, available),
             "distance": scoring.distance_part(c, profile),
             "reward": scoring.reward_part(c, profile),
             "stage": scoring.stage_part(c, profile),

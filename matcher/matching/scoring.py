@@ -5,7 +5,6 @@ from datetime import date
 from matcher.config import ScoreWeights
 from matcher.matching.model import Candidate
 from matcher.profiles.model import NeedsProfile
-from matcher.schedule import total_minutes
 
 # The 段階 (domain.md §4) each kind of place usually serves.
 KIND_STAGES: dict[str, tuple[int, int]] = {
@@ -28,11 +27,10 @@ KIND_STAGES: dict[str, tuple[int, int]] = {
 }
 
 
-def schedule_part(candidate: Candidate, profile: NeedsProfile) -> float:
-    """Share of the person's available time the listing's schedule covers (0.5 when not stated)."""
+def schedule_part(candidate: Candidate, available: int) -> float:
+    """Share of the person's `available` weekly minutes the schedule covers (0.5 when not stated)."""
     if not candidate.schedule:
         return 0.5
-    available = total_minutes(profile.availability)
     return min(1.0, candidate.overlap_minutes / available) if available else 0.0
 
 

@@ -214,21 +214,30 @@ class Registry:
         skip: set[int],
         min_overlap: int,
         pool: int,
-    ) -> list[Candidate]:
-        """As the SQL `nearest_feasible_exact`: the best `pool` feasible listings of each tier by meaning."""
+    ) -> tuple[list[Candidate], bool]:
+        """As the SQL `nearest_feasible_exact`: the best `pool` feasible listings of each tier by meaning,
+        and whether a tier had more than `pool` (so that some feasible listings were not scored)."""
         rows = np.array([k for k in self.feasible(profile, eligible, min_overlap) if k not in skip], np.int64)
         if not len(rows):
-            return []
+            return [], False
         rows = rows[self.has_vector[rows]]
         tier1 = np.array([self.rows[k]["programme"] in eligible for k in rows], bool)
         similarity = self.vectors[rows] @ vector
         distance = self.distances(profile)
         chosen: list[tuple[int, float]] = []
+        saturated = bool(tier1.sum() > pool or (~tier1).sum() > pool)
         for group in (tier1, ~tier1):
             members, scores = rows[group], similarity[group]
             chosen += [(int(members[i]), float(scores[i])) for i in np.argsort(-scores, kind="stable")[:pool]]
+        return self.candidates(profile, chosen, distance), saturated
+
+    def candidates(
+        self, profile: NeedsProfile, chosen: list[tuple[int, float]], distance: np.ndarray | None = None
+    ) -> list[Candidate]:
+        """Candidates for (row, similarity) pairs that passed the constraints."""
         if not chosen:
             return []
+        distance = self.distances(profile) if distance is None else distance
         overlap = self.overlaps(profile, np.array([k for k, _ in chosen], np.int64))
         return [
             self.candidate(k, float(distance[k]), int(o), d)

@@ -31,6 +31,7 @@ create table batch_profile_done (
     week       text not null references batch_run (week) on delete cascade,
     profile_id text not null,
     failed_codes jsonb not null default '{}',
+    saturated  boolean not null default false,  -- more feasible listings than the batch scores per tier
     primary key (week, profile_id)
 );
 

@@ -43,7 +43,8 @@ on conflict do nothing;
 
 -- name: stage_done
 -- Marks a profile's candidates as complete for the week, with the constraints that ruled places out.
-insert into batch_profile_done (week, profile_id, failed_codes) values (%(week)s, %(profile_id)s, %(failed)s)
+insert into batch_profile_done (week, profile_id, failed_codes, saturated)
+values (%(week)s, %(profile_id)s, %(failed)s, %(saturated)s)
 on conflict do nothing;
 
 -- name: staged
@@ -170,12 +171,12 @@ union select profile_id from rejection where rejected_at > %(since)s
 union select profile_id from placement where updated_at > %(since)s or confirmed_at > %(since)s;
 
 -- name: previous_candidates
--- Which listings each profile had as candidates in a week.
-select profile_id, resource_id from batch_candidate where week = %(week)s;
+-- Each profile's candidates in a week, with their tier and score.
+select profile_id, resource_id, tier, score from batch_candidate where week = %(week)s;
 
 -- name: previously_done
--- The profiles a week finished.
-select profile_id from batch_profile_done where week = %(week)s;
+-- The profiles a week finished, with their failed-constraint counts and whether their pool was full.
+select profile_id, failed_codes, saturated from batch_profile_done where week = %(week)s;
 
 -- name: reuse_candidates
 -- Copies the candidates of unaffected profiles from an earlier week.
@@ -186,7 +187,7 @@ on conflict do nothing;
 
 -- name: reuse_done
 -- Marks the reused profiles as finished for this week, with their earlier failed-constraint counts.
-insert into batch_profile_done (week, profile_id, failed_codes)
-select %(week)s, profile_id, failed_codes from batch_profile_done
+insert into batch_profile_done (week, profile_id, failed_codes, saturated)
+select %(week)s, profile_id, failed_codes, saturated from batch_profile_done
 where week = %(previous)s and profile_id = any(%(ids)s)
 on conflict do nothing;
