@@ -210,3 +210,29 @@ def test_an_incremental_week_equals_a_full_recomputation(
     full = run_batch(seeded_conn, seeded_settings, week=WEEK)
     assert full.stats["reused"] == 0
     assert published(seeded_conn) == rows
+
+
+def test_a_changed_description_is_scored_again_for_the_people_it_now_suits(
+    seeded_conn: psycopg.Connection, seeded_settings: Settings
+) -> None:
+    first = run_batch(seeded_conn, seeded_settings, week="2026-W47")
+    staged = dict(
+        seeded_conn.execute(
+            "select profile_id || '/' || resource_id, score from batch_candidate where week = '2026-W47'"
+        ).fetchall()
+    )
+    seeded_conn.execute(
+        "update resource set description = description || '古い映画の上映会もあります。', updated_at = now() where id = 'r02'"
+    )
+    seeded_conn.commit()
+    second = run_batch(seeded_conn, seeded_settings, week=WEEK)
+    assert second.stats["embedded"] == 1 and second.stats["reused"] > 0
+    now = dict(
+        seeded_conn.execute(
+            "select profile_id || '/' || resource_id, score from batch_candidate where week = %s", [WEEK]
+        ).fetchall()
+    )
+    assert now["p02/r02"] != staged["p02/r02"]  # p02 likes old films: r02 was scored again
+    untouched = [k for k in staged if not k.endswith("/r02")]
+    assert all(now.get(k) == staged[k] for k in untouched if k in now)
+    assert len(first.proposals) > 0
