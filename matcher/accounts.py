@@ -256,3 +256,20 @@ def reset_password(conn: psycopg.Connection, *, user_id: int, password: str, act
         name, _role = _account_name(conn, user_id)
         set_password(conn, name=name, password=password)
         audit.record(conn, actor=actor, action="password", entity="account", entity_id=name)
+
+
+def login_blocked(
+    conn: psycopg.Connection, *, name: str, address: str, limit: int, window: timedelta
+) -> bool:
+    """True when this name or this address has failed to log in `limit` times within the window."""
+    row = conn.execute(SQL.recent_failures, {"name": name, "address": address, "window": window}).fetchone()
+    by_name, by_address = row if row else (0, 0)
+    return by_name >= limit or by_address >= limit * 4
+
+
+def note_login(conn: psycopg.Connection, *, name: str, address: str, succeeded: bool) -> None:
+    """Remembers a failed login, or clears the account's failures after a success."""
+    with conn.transaction():
+        conn.execute(
+            SQL.clear_failures if succeeded else SQL.record_failure, {"name": name, "address": address}
+        )

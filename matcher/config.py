@@ -99,6 +99,12 @@ class Settings(BaseSettings):
     )
 
     session_hours: float = Field(default=8, gt=0, le=24 * 30, description="a browser session lasts this long")
+    login_attempts: int = Field(
+        default=5, ge=1, le=100, description="failed logins allowed per account in the window"
+    )
+    login_window_minutes: int = Field(
+        default=15, ge=1, le=1440, description="the window (and the lockout) in minutes"
+    )
     cookie_secure: bool = Field(default=False, description="send cookies over HTTPS only (set behind TLS)")
 
     max_upload_bytes: int = Field(

@@ -4,6 +4,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from fastapi import FastAPI, Request
@@ -47,6 +48,30 @@ def _is_api(request: Request) -> bool:
 
 def _error_page(request: Request, status: int, title: str, message: str) -> Response:
     return render(request, "errors/page.html", {"title": title, "message": message}, status_code=status)
+
+
+SECURITY_HEADERS = {
+    # only our own scripts (htmx and app.js from /static); inline style attributes are allowed
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def install_security_headers(app: FastAPI) -> None:
+    """Every response carries the security headers; pages are never cached by shared caches."""
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
 
 
 def install_error_pages(app: FastAPI) -> None:
@@ -112,7 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             pool.close()
 
-    app = FastAPI(title="参加支援マッチング", lifespan=lifespan)
+    app = FastAPI(title="参加支援マッチング", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     routers = (
@@ -130,4 +155,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in routers:
         app.include_router(module.router)
     install_error_pages(app)
+    install_security_headers(app)
     return app

@@ -1,12 +1,13 @@
 """Login and logout."""
 
 import secrets
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from matcher.accounts import authenticate, end_session, start_session
+from matcher.accounts import authenticate, end_session, login_blocked, note_login, start_session
 from web.deps import Conn, CurrentSettings
 from web.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, AnySession
 from web.templating import render
@@ -57,7 +58,16 @@ def login(
         return _login_page(
             request, name=name, message="画面の有効期限が切れました。もう一度入力してください", status=403
         )
+    address = request.client.host if request.client else "unknown"
+    window = timedelta(minutes=settings.login_window_minutes)
+    if login_blocked(conn, name=name.strip(), address=address, limit=settings.login_attempts, window=window):
+        message = (
+            f"ログインの失敗が続いたため、しばらく受け付けません。{settings.login_window_minutes}分ほど待ってから"
+            "もう一度お試しください"
+        )
+        return _login_page(request, name=name, message=message, next_path=safe_next(next), status=429)
     user = authenticate(conn, name=name.strip(), password=password)
+    note_login(conn, name=name.strip(), address=address, succeeded=user is not None)
     if user is None:
         return _login_page(
             request,

@@ -79,3 +79,17 @@ delete from user_resource where user_id = %(user_id)s;
 -- name: user_by_id
 -- One account by id.
 select id, name, role from app_user where id = %(id)s;
+
+-- name: recent_failures
+-- Failed logins for this name or from this address within the window.
+select count(*) filter (where name = %(name)s), count(*) filter (where address = %(address)s)
+from login_failure
+where at > now() - %(window)s and (name = %(name)s or address = %(address)s);
+
+-- name: record_failure
+-- Remembers a failed login.
+insert into login_failure (name, address) values (%(name)s, %(address)s);
+
+-- name: clear_failures
+-- Forgets an account's failed logins after it signs in, and old ones of everybody.
+delete from login_failure where name = %(name)s or at < now() - interval '1 day';
