@@ -61,7 +61,11 @@ _MESSAGES = {
     "string_too_short": lambda e: "空にはできません",
     "too_short": lambda e: "空にはできません",
     "string_too_long": lambda e: f"長すぎます（{e['ctx']['max_length']}文字まで）",
-    "too_long": lambda e: f"多すぎます（{e['ctx']['max_length']}件まで）",
+    "too_long": lambda e: (
+        f"長すぎます（{e['ctx']['max_length']}文字まで）"
+        if isinstance(e.get("input"), str)
+        else f"多すぎます（{e['ctx']['max_length']}件まで）"
+    ),
     "string_pattern_mismatch": lambda e: f"形式が違います（{e['input']!r}）",
     "json_invalid": lambda e: "JSONとして読めません",
 }

@@ -29,6 +29,21 @@ def import_resources(
     return [f"{filename}: 社会資源 {len(records)}件を読み込みました（{counts.summary()}）"]
 
 
+def import_hsds(conn: psycopg.Connection, data: bytes, filename: str, *, actor: str = "import") -> list[str]:
+    """Reads Open Referral HSDS 3 services and upserts them as listings in one transaction."""
+    from matcher import hsds
+
+    records, defaulted = hsds.parse_services(data, filename)
+    counts = save_audited(conn, records, source="hsds", actor=actor)
+    lines = [f"{filename}: HSDS のサービス {len(records)}件を読み込みました（{counts.summary()}）"]
+    if defaulted:
+        lines.append(
+            f"うち {defaulted}件は種類・対人接触・身体的負荷・謝礼の属性がなく既定値を入れました。"
+            "受け入れ先に内容の確認を依頼してください"
+        )
+    return lines
+
+
 def import_wamnet(
     conn: psycopg.Connection, data: bytes, filename: str, *, city: str | None = None, actor: str = "import"
 ) -> list[str]:

@@ -64,6 +64,8 @@ MATRIX = [
     ("POST", "/api/placements/{placement_id}/followups", "/api/placements/1/followups", C),
     ("GET", "/api/provider/referrals", "/api/provider/referrals", P),
     ("POST", "/api/provider/referrals/{placement_id}/answer", "/api/provider/referrals/1/answer", P),
+    ("GET", "/api/hsds/services", "/api/hsds/services", C | A),
+    ("GET", "/api/hsds/services/{service_id}", "/api/hsds/services/none", C | A),
 ]
 UNLISTED = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static"}
 
@@ -161,6 +163,7 @@ def test_a_host_sees_nothing_of_other_listings_or_of_profiles(
         ("GET", "/profiles/p02"),
         ("GET", "/api/profiles/p02"),
         ("GET", "/api/profiles/p02/proposals"),
+        ("GET", "/api/hsds/services"),
     ]:
         status, _location, body = host.call(method, path)
         assert status == 403, (method, path, status)
