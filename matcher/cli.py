@@ -312,3 +312,47 @@ def serve(
     host, port = host or settings.host, port or settings.port
     typer.echo(f"参加支援マッチング: http://{host}:{port}/ で起動します（止めるには Ctrl+C）")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+BackupFileArg = Annotated[Path, typer.Argument(help="バックアップのファイル", show_default=False)]
+
+
+@app.command()
+def backup(file: BackupFileArg) -> None:
+    """データベース全体を1つのファイル（pg_dump のカスタム形式）に書き出します。個人情報を含みます。"""
+    from matcher import backup as backups
+
+    try:
+        summary = backups.backup(get_settings(), file, echo=lambda line: typer.echo(line, err=True))
+    except (backups.BackupError, db.DatabaseError) as exc:
+        fail([str(exc)])
+    size = backups.human_size(summary.size)
+    typer.echo(f"バックアップを書き出しました: {summary.path}（{size}、{summary.figures()}）")
+    for line in summary.table_lines():
+        typer.echo(line)
+
+
+@app.command()
+def restore(
+    file: BackupFileArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="今のデータを置き換えてよいか確認しない")] = False,
+) -> None:
+    """matcher backup のファイルからデータベース全体を復元します。失敗したときは元のままです。"""
+    from matcher import backup as backups
+
+    def confirm(name: str) -> bool:
+        if yes:
+            return True
+        if not sys.stdin.isatty():
+            fail([f"データベース {name} の今のデータをすべて置き換えます。よければ --yes を付けてください。"])
+        return typer.confirm(f"データベース {name} の今のデータをすべて置き換えます。よろしいですか？")
+
+    try:
+        summary = backups.restore(
+            get_settings(), file, echo=lambda line: typer.echo(line, err=True), confirm=confirm
+        )
+    except (backups.BackupError, db.DatabaseError) as exc:
+        fail([str(exc)])
+    typer.echo(f"復元しました: {summary.path}（{summary.figures()}）")
+    for line in summary.table_lines() + summary.notes:
+        typer.echo(line)
