@@ -19,7 +19,7 @@ from matcher.registry.store import iter_resources
 app = typer.Typer(help="参加支援マッチング", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="データベース", no_args_is_help=True)
 import_app = typer.Typer(help="ファイルの取り込み", no_args_is_help=True)
-export_app = typer.Typer(help="JSON Lines での書き出し", no_args_is_help=True)
+export_app = typer.Typer(help="書き出し（JSON Lines / HSDS）", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 user_app = typer.Typer(help="利用者", no_args_is_help=True)
@@ -82,6 +82,14 @@ def import_resources(file: FileArg, embed: EmbedOption = True) -> None:
 def import_profiles(file: FileArg, embed: EmbedOption = True) -> None:
     """ニーズプロファイル（.jsonl / .csv）を id で追加・更新します。個人情報チェックあり。"""
     from matcher.profiles.importer import import_profiles as run
+
+    _run_import(lambda conn: run(conn, read_file(file), file.name, actor=cli_actor()), embed)
+
+
+@import_app.command("hsds")
+def import_hsds(file: FileArg, embed: EmbedOption = True) -> None:
+    """Open Referral HSDS 3 のサービス（JSON）を社会資源として追加・更新します。"""
+    from matcher.registry.importer import import_hsds as run
 
     _run_import(lambda conn: run(conn, read_file(file), file.name, actor=cli_actor()), embed)
 
@@ -209,6 +217,16 @@ def export_resources() -> None:
     with db.connect(get_settings()) as conn:
         for resource in iter_resources(conn):
             sys.stdout.write(resource.model_dump_json() + "\n")
+
+
+@export_app.command("hsds")
+def export_hsds() -> None:
+    """社会資源を Open Referral HSDS 3 のサービスの一覧（JSON）で標準出力に書き出します。"""
+    from matcher import hsds
+
+    with db.connect(get_settings()) as conn:
+        services = hsds.to_services(iter_resources(conn))
+    sys.stdout.write(json.dumps(services, ensure_ascii=False, indent=2) + "\n")
 
 
 @export_app.command("profiles")
