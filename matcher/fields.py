@@ -34,10 +34,16 @@ def empty_to_none(value: Any) -> Any:
     return value
 
 
+_EXTERNAL_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
+# pydantic leaves a pattern behind a BeforeValidator out of the request schema; json_schema_extra keeps it
 ExternalId = Annotated[
     str,
     BeforeValidator(clean_text),
-    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$", description="英数字と _ . : - で64文字まで"),
+    Field(
+        pattern=_EXTERNAL_ID,
+        description="英数字と _ . : - で64文字まで",
+        json_schema_extra={"pattern": _EXTERNAL_ID},
+    ),
 ]
 Level = Annotated[int, Field(ge=1, le=3)]
 Latitude = Annotated[Annotated[float, Field(ge=-90, le=90)] | None, BeforeValidator(empty_to_none)]
@@ -49,8 +55,11 @@ Age = Annotated[Annotated[int, Field(ge=0, le=120)] | None, BeforeValidator(empt
 Name = Annotated[str, BeforeValidator(clean_text), Field(min_length=1, max_length=200)]
 Area = Annotated[str, BeforeValidator(clean_text), Field(min_length=1, max_length=100)]
 LongText = Annotated[str, BeforeValidator(clean_text), Field(max_length=4000)]
-Accommodations = Annotated[list[Accommodation], BeforeValidator(_split_list), AfterValidator(_unique)]
-Facts = Annotated[list[Fact], BeforeValidator(_split_list), AfterValidator(_unique)]
+_UNIQUE = Field(json_schema_extra={"uniqueItems": True})
+Accommodations = Annotated[
+    list[Accommodation], BeforeValidator(_split_list), AfterValidator(_unique), _UNIQUE
+]
+Facts = Annotated[list[Fact], BeforeValidator(_split_list), AfterValidator(_unique), _UNIQUE]
 
 
 def check_location(lat: float | None, lon: float | None) -> None:

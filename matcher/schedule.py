@@ -5,7 +5,7 @@ import re
 from collections.abc import Sequence
 from typing import Annotated, Any, NamedTuple, Protocol, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from matcher.vocabulary import LABELS, Day
 
@@ -46,7 +46,14 @@ def _check_time(value: Any) -> str:
     return text
 
 
-Clock = Annotated[str, BeforeValidator(_check_time)]
+Clock = Annotated[
+    str,
+    BeforeValidator(_check_time),
+    Field(
+        description="時刻 HH:MM（00:00〜24:00）",
+        json_schema_extra={"pattern": r"^(?:(?:[01]?\d|2[0-3]):[0-5]\d|24:00)$"},
+    ),
+]
 
 
 def minutes(clock: str) -> int:

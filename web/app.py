@@ -19,6 +19,7 @@ from matcher.config import Settings, get_settings
 from matcher.registry.host import NotYourListing
 from web.routes import (
     admin,
+    api_hsds,
     api_matching,
     api_placements,
     api_records,
@@ -74,6 +75,13 @@ def install_security_headers(app: FastAPI) -> None:
         return response
 
 
+UNREADABLE_BODY = {
+    "loc": ["body"],
+    "msg": "本文を JSON として読めません（UTF-8 の JSON を送ってください）",
+    "type": "json_invalid",
+}
+
+
 def install_error_pages(app: FastAPI) -> None:
     """Pages answer errors with a Japanese page; the API keeps JSON."""
 
@@ -101,6 +109,9 @@ def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if _is_api(request):
+            if exc.status_code == 400:
+                # FastAPI's answer to a body it cannot read at all (not UTF-8): bad input, 422 like the rest
+                return JSONResponse({"detail": [UNREADABLE_BODY]}, status_code=422)
             return await http_exception_handler(request, exc)
         titles = {403: "操作できません", 404: "見つかりません", 405: "操作できません"}
         message = (
@@ -151,6 +162,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_matching,
         api_records,
         api_placements,
+        api_hsds,
     )
     for module in routers:
         app.include_router(module.router)

@@ -1,12 +1,59 @@
 """Who is asking: Bearer tokens for the API; roles enforced on the server for every route."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
 
 from matcher.accounts import User, user_for_token
 from web.deps import Conn
+
+
+class ErrorOut(BaseModel):
+    """A refusal: what was wrong, in Japanese."""
+
+    detail: str = Field(description="理由（日本語）")
+
+
+class FieldError(BaseModel):
+    """One wrong field of the request."""
+
+    loc: list[str | int] = Field(description="場所: body・path・query と項目名")
+    msg: str = Field(description="何が違うか")
+    type: str = Field(description="誤りの種類")
+
+
+class InvalidOut(BaseModel):
+    """Bad input (422): each wrong field and where it is, or one message when no single field is at fault."""
+
+    detail: list[FieldError] | str
+
+
+_REFUSALS: dict[int, tuple[type[BaseModel], str]] = {
+    401: (ErrorOut, "トークンがない・無効"),
+    403: (ErrorOut, "この役割・この利用者には許されていない操作"),
+    404: (ErrorOut, "指定したものがない"),
+    409: (ErrorOut, "今の状態ではできない（空きがない・順序が違う・すでにある など）"),
+    422: (InvalidOut, "入力が正しくない（項目ごとの理由つき）"),
+}
+
+
+def refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for the errors a route answers, with their JSON bodies."""
+    documented: dict[int | str, dict[str, Any]] = {}
+    for code in statuses:
+        model, description = _REFUSALS[code]
+        documented[code] = {"model": model, "description": description}
+    if 401 in statuses:
+        documented[401]["headers"] = {
+            "WWW-Authenticate": {"description": "Bearer", "schema": {"type": "string"}}
+        }
+    return documented
+
+
+# Every API route may answer these; routers declare them once, routes add 404 and 409 where they apply.
+API_REFUSALS = refusals(401, 403, 422)
 
 _bearer = HTTPBearer(auto_error=False, description="`matcher user create` が出力したトークン")
 

@@ -4,7 +4,15 @@ import re
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
 from matcher.fields import (
     Accommodations,
@@ -44,11 +52,30 @@ GuardedArea = Annotated[
     str, BeforeValidator(clean_text), Field(min_length=1, max_length=100), AfterValidator(_no_pii)
 ]
 GuardedText = Annotated[str, BeforeValidator(clean_text), Field(max_length=4000), AfterValidator(_no_pii)]
-AgeBand = Annotated[str, BeforeValidator(clean_text), AfterValidator(_check_band)]
+
+
+# The bands _check_band admits (0-4 … 115-119, leading zeros allowed), for the OpenAPI schema.
+def _padded(number: int) -> str:
+    pad = 3 - len(str(number))
+    return f"0{{0,{pad}}}{number}" if pad else str(number)
+
+
+_BANDS = "|".join(f"{_padded(low)}-{_padded(low + 4)}" for low in range(0, 120, 5))
+AgeBand = Annotated[
+    str,
+    BeforeValidator(clean_text),
+    AfterValidator(_check_band),
+    Field(description="5歳刻みの年齢帯（例: 40-44）", json_schema_extra={"pattern": f"^(?:{_BANDS})$"}),
+]
+_PROFILE_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
 ProfileId = Annotated[
     str,
     BeforeValidator(clean_text),
-    Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", description="仮名コード: 英数字と _ - で32文字まで"),
+    Field(
+        pattern=_PROFILE_ID,
+        description="仮名コード: 英数字と _ - で32文字まで",
+        json_schema_extra={"pattern": _PROFILE_ID},  # kept in the request schema (see matcher.fields)
+    ),
 ]
 
 
@@ -60,8 +87,9 @@ class NeedsProfile(BaseModel):
     id: ProfileId
     age_band: AgeBand
     area: GuardedArea
-    lat: Latitude
-    lon: Longitude
+    # required numbers (the model validator refuses null), as the OpenAPI schema now says
+    lat: Annotated[Latitude, WithJsonSchema({"type": "number", "minimum": -90, "maximum": 90})]
+    lon: Annotated[Longitude, WithJsonSchema({"type": "number", "minimum": -180, "maximum": 180})]
     max_travel_km: Annotated[float, Field(gt=0, le=200)]
     availability: Annotated[Slots, Field(min_length=1)]
     contact_tolerance: Level

@@ -8,10 +8,10 @@ from pydantic import BaseModel, Field, StringConstraints
 from matcher.matching.model import ProposalDocument
 from matcher.matching.propose import ProfileNotFound, propose
 from matcher.matching.rejections import UnknownResource, reject
-from web.auth import Coordinator
+from web.auth import API_REFUSALS, Coordinator, refusals
 from web.deps import Conn, CurrentSettings
 
-router = APIRouter(prefix="/api", tags=["matching"])
+router = APIRouter(prefix="/api", tags=["matching"], responses=API_REFUSALS)
 
 
 class RejectionIn(BaseModel):
@@ -33,7 +33,7 @@ class RejectionOut(BaseModel):
     reason: str
 
 
-@router.get("/profiles/{profile_id}/proposals", response_model=ProposalDocument)
+@router.get("/profiles/{profile_id}/proposals", response_model=ProposalDocument, responses=refusals(404))
 def get_proposals(
     profile_id: str,
     conn: Conn,
@@ -48,7 +48,9 @@ def get_proposals(
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
 
 
-@router.post("/profiles/{profile_id}/rejections", response_model=RejectionOut, status_code=201)
+@router.post(
+    "/profiles/{profile_id}/rejections", response_model=RejectionOut, status_code=201, responses=refusals(404)
+)
 def post_rejection(
     profile_id: str, body: RejectionIn, conn: Conn, settings: CurrentSettings, user: Coordinator
 ) -> RejectionOut:

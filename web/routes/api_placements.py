@@ -19,10 +19,10 @@ from matcher.placements.service import (
     record_followup,
 )
 from matcher.schedule import TimeSlot
-from web.auth import Coordinator, Provider
+from web.auth import API_REFUSALS, Coordinator, Provider, refusals
 from web.deps import Conn, CurrentSettings
 
-router = APIRouter(prefix="/api", tags=["placements"])
+router = APIRouter(prefix="/api", tags=["placements"], responses=API_REFUSALS)
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 
@@ -117,7 +117,7 @@ def _placement(conn: Conn, placement_id: int) -> Placement:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
 
 
-@router.post("/placements", response_model=PlacementOut, status_code=201)
+@router.post("/placements", response_model=PlacementOut, status_code=201, responses=refusals(404, 409))
 def post_placement(
     body: PlacementIn, conn: Conn, settings: CurrentSettings, user: Coordinator
 ) -> PlacementOut:
@@ -138,13 +138,13 @@ def post_placement(
     return PlacementOut.of(placement)
 
 
-@router.get("/placements/{placement_id}", response_model=PlacementOut)
+@router.get("/placements/{placement_id}", response_model=PlacementOut, responses=refusals(404))
 def read_placement(placement_id: int, conn: Conn, user: Coordinator) -> PlacementOut:
     """配置を1件読みます。"""
     return PlacementOut.of(_placement(conn, placement_id))
 
 
-@router.post("/placements/{placement_id}/refer", response_model=PlacementOut)
+@router.post("/placements/{placement_id}/refer", response_model=PlacementOut, responses=refusals(404, 409))
 def refer(placement_id: int, conn: Conn, user: Coordinator, body: ReferIn | None = None) -> PlacementOut:
     """受け入れ先へ紹介します。本人同意（consent = full）がなければ 409。"""
     _placement(conn, placement_id)
@@ -161,7 +161,7 @@ def refer(placement_id: int, conn: Conn, user: Coordinator, body: ReferIn | None
     return PlacementOut.of(placement)
 
 
-@router.post("/placements/{placement_id}/steps", response_model=PlacementOut)
+@router.post("/placements/{placement_id}/steps", response_model=PlacementOut, responses=refusals(404, 409))
 def step(placement_id: int, body: StepIn, conn: Conn, user: Coordinator) -> PlacementOut:
     """見学・体験、利用開始、終了（理由つき）、取り消し。順序に合わない操作は 409。"""
     _placement(conn, placement_id)
@@ -179,8 +179,21 @@ def step(placement_id: int, body: StepIn, conn: Conn, user: Coordinator) -> Plac
     return PlacementOut.of(placement)
 
 
-@router.post("/placements/{placement_id}/followups", status_code=201)
-def followup(placement_id: int, body: FollowUpIn, conn: Conn, user: Coordinator) -> dict[str, object]:
+class FollowUpOut(BaseModel):
+    """A follow-up as recorded."""
+
+    placement_id: int
+    month: int
+    recorded_at: datetime
+
+
+@router.post(
+    "/placements/{placement_id}/followups",
+    response_model=FollowUpOut,
+    status_code=201,
+    responses=refusals(404, 409),
+)
+def followup(placement_id: int, body: FollowUpIn, conn: Conn, user: Coordinator) -> FollowUpOut:
     """1・3・6か月目のフォローアップを記録します。"""
     _placement(conn, placement_id)
     try:
@@ -196,7 +209,7 @@ def followup(placement_id: int, body: FollowUpIn, conn: Conn, user: Coordinator)
         )
     except PlacementError as exc:
         raise _conflict(exc) from exc
-    return {"placement_id": record.placement_id, "month": record.month, "recorded_at": record.recorded_at}
+    return FollowUpOut(placement_id=record.placement_id, month=record.month, recorded_at=record.recorded_at)
 
 
 @router.get("/provider/referrals", response_model=list[ReferralOut])
@@ -213,7 +226,7 @@ class AnswerIn(BaseModel):
     reason: Note = Field(default="", description="辞退の理由（辞退のとき必須）")
 
 
-@router.post("/provider/referrals/{placement_id}/answer", status_code=204)
+@router.post("/provider/referrals/{placement_id}/answer", status_code=204, responses=refusals(404))
 def answer(placement_id: int, body: AnswerIn, conn: Conn, user: Provider) -> None:
     """紹介への返答（受け入れる／理由を添えて辞退する）。自分の掲載への紹介でなければ 403。"""
     try:

@@ -11,10 +11,10 @@ from matcher.registry.host import HOST_FIELDS, assure_listing, edit_listing, own
 from matcher.registry.model import Resource
 from matcher.registry.service import replace_resource
 from matcher.registry.store import get_resource
-from web.auth import Coordinator, ListingUser, OwnListingUser
+from web.auth import API_REFUSALS, Coordinator, ListingUser, OwnListingUser, refusals
 from web.deps import Conn, CurrentSettings
 
-router = APIRouter(prefix="/api", tags=["records"])
+router = APIRouter(prefix="/api", tags=["records"], responses=API_REFUSALS)
 
 
 def _same_id(path_id: str, body_id: str) -> None:
@@ -31,7 +31,7 @@ def _same_id(path_id: str, body_id: str) -> None:
         )
 
 
-@router.get("/resources/{resource_id}", response_model=Resource)
+@router.get("/resources/{resource_id}", response_model=Resource, responses=refusals(404))
 def read_resource(resource_id: str, conn: Conn, user: ListingUser) -> Resource:
     """社会資源を1件読みます（受け入れ先は自分の掲載だけ）。"""
     resource = get_resource(conn, resource_id=resource_id)
@@ -40,7 +40,7 @@ def read_resource(resource_id: str, conn: Conn, user: ListingUser) -> Resource:
     return resource
 
 
-@router.put("/resources/{resource_id}", response_model=Resource)
+@router.put("/resources/{resource_id}", response_model=Resource, responses=refusals(404))
 def put_resource(
     resource_id: str, body: Resource, conn: Conn, settings: CurrentSettings, user: ListingUser
 ) -> Resource:
@@ -81,7 +81,7 @@ def assure(resource_id: str, conn: Conn, user: OwnListingUser) -> Resource:
     return assure_listing(conn, user, resource_id)
 
 
-@router.post("/profiles", response_model=NeedsProfile, status_code=201)
+@router.post("/profiles", response_model=NeedsProfile, status_code=201, responses=refusals(409))
 def post_profile(
     body: NeedsProfile, conn: Conn, settings: CurrentSettings, user: Coordinator
 ) -> NeedsProfile:
@@ -94,7 +94,7 @@ def post_profile(
     return body
 
 
-@router.get("/profiles/{profile_id}", response_model=NeedsProfile)
+@router.get("/profiles/{profile_id}", response_model=NeedsProfile, responses=refusals(404))
 def read_profile(profile_id: str, conn: Conn, user: Coordinator) -> NeedsProfile:
     """ニーズプロファイルを1件読みます。"""
     profile = get_profile(conn, profile_id=profile_id)
@@ -103,7 +103,7 @@ def read_profile(profile_id: str, conn: Conn, user: Coordinator) -> NeedsProfile
     return profile
 
 
-@router.put("/profiles/{profile_id}", response_model=NeedsProfile)
+@router.put("/profiles/{profile_id}", response_model=NeedsProfile, responses=refusals(404))
 def put_profile(
     profile_id: str, body: NeedsProfile, conn: Conn, settings: CurrentSettings, user: Coordinator
 ) -> NeedsProfile:
