@@ -22,7 +22,6 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.openapi.checks import UndefinedStatusCode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
@@ -60,10 +59,6 @@ FUZZ_SETTINGS = settings(
     suppress_health_check=list(HealthCheck),
     print_blob=False,
 )
-# API routes kept by other teams that do not document all their error answers yet (see the fuzz report).
-UNDOCUMENTED_ELSEWHERE = {
-    "/api/hsds/": "web/routes/api_hsds.py: 401/403/404 not in responses= (use web.auth.API_REFUSALS)",
-}
 # Profiles whose first proposal the fixture confirms, so that placements exist to fuzz.
 PLACED_PROFILES = ("p01", "p02", "p03", "p04", "p05", "p06")
 
@@ -206,14 +201,6 @@ def _strategy(operation: Any, served: Served) -> st.SearchStrategy[Any]:
     return st.one_of(strategies)
 
 
-def _failures(error: BaseException) -> Iterator[BaseException]:
-    if isinstance(error, BaseExceptionGroup):
-        for inner in error.exceptions:
-            yield from _failures(inner)
-    else:
-        yield error
-
-
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_fuzz(served: Served, schema: Any, method: str, path: str) -> None:
     """One role, one operation: no 500, and every answer as documented."""
@@ -224,15 +211,7 @@ def test_fuzz(served: Served, schema: Any, method: str, path: str) -> None:
     def run(case: Any) -> None:
         case.call_and_validate(base_url=served.base_url, session=served.session, checks=CHECKS)
 
-    try:
-        run()
-    except BaseExceptionGroup as found:
-        # Routes of other teams whose only fault is an undocumented status code are reported, not failed:
-        # anything worse (a 500, a body unlike its schema) still fails here.
-        owner = next((why for prefix, why in UNDOCUMENTED_ELSEWHERE.items() if path.startswith(prefix)), None)
-        if owner and all(isinstance(f, UndefinedStatusCode) for f in _failures(found)):
-            pytest.xfail(owner)
-        raise
+    run()
 
 
 def test_an_unreadable_body_is_a_422_in_japanese(api_client: TestClient, seeded_cli: Cli) -> None:

@@ -8,10 +8,10 @@ from pydantic import BaseModel
 from matcher import hsds
 from matcher.accounts import User
 from matcher.registry.store import iter_resources
-from web.auth import require_role
+from web.auth import API_REFUSALS, refusals, require_role
 from web.deps import Conn
 
-router = APIRouter(prefix="/api/hsds", tags=["hsds"])
+router = APIRouter(prefix="/api/hsds", tags=["hsds"], responses=API_REFUSALS)
 
 Reader = Annotated[User, Depends(require_role("coordinator", "admin"))]
 
@@ -40,7 +40,7 @@ def list_services(
     return hsds.page(list(iter_resources(conn)), page_number=page, per_page=per_page)
 
 
-@router.get("/services/{service_id}", response_model=dict[str, Any])
+@router.get("/services/{service_id}", response_model=dict[str, Any], responses=refusals(404))
 def read_service(service_id: str, conn: Conn, _user: Reader) -> dict[str, Any]:
     """HSDS のサービス id（UUID）で1件返します。"""
     for resource in iter_resources(conn):
