@@ -21,6 +21,27 @@ from matcher.schedule import Slot, total_minutes
 from matcher.sql import queries
 
 SQL = queries("matching")
+# The classify query restricted to what a profile page shows at once: the feasible listings (the
+# proposals) and those this profile turned down or was placed with (the coordinator's own decisions).
+# The ids are found first (cheap constraints first, no vectors read), then only those rows classified.
+SHOWN_IDS = """
+select r.id from resource r join needs_profile p on p.id = %(profile_id)s
+where is_feasible(r, p, %(eligible)s, %(min_overlap)s)
+union
+select resource_id from rejection where profile_id = %(profile_id)s
+union
+select resource_id from placement where profile_id = %(profile_id)s and status not in ('ended', 'cancelled')
+"""
+_ONE_OR_ALL = "(%(resource_id)s::text is null or r.id = %(resource_id)s)"
+assert _ONE_OR_ALL in SQL.classify, "matching.sql: classify no longer selects listings as expected"
+CLASSIFY_SHOWN = SQL.classify.replace(_ONE_OR_ALL, f"r.id = any(array({SHOWN_IDS}))")
+# One listing: a plain equality lets the planner use the primary key (the "null or" form cannot).
+CLASSIFY_ONE = SQL.classify.replace(_ONE_OR_ALL, "r.id = %(resource_id)s")
+# A fingerprint of every listing's text: the lexical index only depends on it, not on capacities.
+REGISTRY_TEXTS_FINGERPRINT = (
+    "select md5(coalesce(string_agg(id || chr(31) || name || chr(31) || description, chr(30)"
+    " order by id), '')) from resource"
+)
 
 
 class ProfileNotFound(LookupError):
@@ -38,8 +59,12 @@ def candidates(
     model: str,
     min_overlap: int,
     resource_id: str | None = None,
+    shown_only: bool = False,
 ) -> list[Candidate]:
-    """Every listing (or one) with the constraints it fails for this profile and the values reasons quote."""
+    """Every listing (or one) with the constraints it fails for this profile and the values reasons quote.
+
+    shown_only=True: only the feasible listings and those turned down for or placed with this profile.
+    """
     params = {
         "profile_id": profile.id,
         "resource_id": resource_id,
@@ -48,7 +73,8 @@ def candidates(
         "model": model,
     }
     with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(SQL.classify, params).fetchall()
+        query = CLASSIFY_ONE if resource_id is not None else CLASSIFY_SHOWN if shown_only else SQL.classify
+        rows = cur.execute(query, params).fetchall()  # type: ignore[arg-type]
     return [_candidate(row) for row in rows]
 
 
@@ -59,15 +85,30 @@ def _candidate(row: dict[str, Any]) -> Candidate:
     )
 
 
+_fingerprints: dict[str, str] = {}  # registry version → fingerprint of the listings' texts
+
+
 def lexical_index(conn: psycopg.Connection) -> LexicalIndex:
-    """The lexical index of the registry as it is now (rebuilt only when the registry changed)."""
+    """The lexical index of the registry as it is now (rebuilt only when a listing's text changed).
+
+    The registry version changes with every listing update, capacities included (each 確定 takes a
+    place); refitting 10,000 texts takes seconds, so the index is keyed by a fingerprint of the texts,
+    computed once per registry version.
+    """
     row = conn.execute(SQL.registry_version).fetchone()
     version = row[0] if row else ""
+    fingerprint = _fingerprints.get(version)
+    if fingerprint is None:
+        found = conn.execute(REGISTRY_TEXTS_FINGERPRINT).fetchone()  # type: ignore[arg-type]
+        fingerprint = f"{version.split(':')[0]}:{found[0] if found else ''}"
+        if len(_fingerprints) > 64:
+            _fingerprints.clear()
+        _fingerprints[version] = fingerprint
 
     def load() -> dict[str, str]:
         return {rid: f"{name}。{desc}" for rid, name, desc in conn.execute(SQL.registry_texts)}
 
-    return cached_index(version, load)
+    return cached_index(fingerprint, load)
 
 
 def tier_of(candidate: Candidate, eligible: set[str]) -> int:
@@ -105,7 +146,12 @@ def rank(
 
 def explain(result: MatchResult, profile: NeedsProfile, index: LexicalIndex, top: int | None) -> None:
     """Writes the reasons of the proposals that will be shown."""
-    for proposal in result.proposals[:top]:
+    describe(result.proposals[:top], profile, index)
+
+
+def describe(proposals: list[Proposal], profile: NeedsProfile, index: LexicalIndex) -> None:
+    """Writes the reasons of these proposals (those a page shows)."""
+    for proposal in proposals:
         c = proposal.candidate
         description = index.texts.get(c.id, "")
         proposal.reasons = proposal_reasons(c, profile, proposal.tier, description)
@@ -118,15 +164,26 @@ def propose(
     profile_id: str,
     top: int | None = 10,
     today: date | None = None,
+    every_exclusion: bool = True,
 ) -> MatchResult:
-    """Proposals for one profile, with every exclusion; the profile's text is embedded first if it changed."""
+    """Proposals for one profile, with every exclusion; the profile's text is embedded first if it changed.
+
+    every_exclusion=False (the profile page): the same proposals, but only the exclusions this
+    profile's own decisions caused (turned down, placed); the other listings are not classified.
+    """
     profile = get_profile(conn, profile_id=profile_id)
     if profile is None:
         raise ProfileNotFound(profile_id)
     settings = effective_settings(conn, settings)
     spec = embedding.EmbeddingSpec.from_settings(settings)
     embedding.sync_one(conn, spec, "profile", profile_id)
-    rows = candidates(conn, profile, model=spec.key, min_overlap=settings.min_overlap_minutes)
+    rows = candidates(
+        conn,
+        profile,
+        model=spec.key,
+        min_overlap=settings.min_overlap_minutes,
+        shown_only=not every_exclusion,
+    )
     index = lexical_index(conn)
     result = rank(profile, rows, index, settings, today or date.today())
     explain(result, profile, index, top)

@@ -3,18 +3,19 @@
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from matcher import batch, embedding
 from matcher.areas import all_areas
 from matcher.config import Settings
-from matcher.matching.propose import propose
+from matcher.matching.propose import describe, lexical_index, propose
 from matcher.placements.model import FOLLOWUP_MONTHS
 from matcher.placements.service import followups_of, placements_of
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.service import ProfileExists, create_profile, set_consent, update_profile
 from matcher.profiles.store import get_profile, iter_profiles
+from matcher.registry.store import count_resources, resource_summaries
 from matcher.schedule import DAY_ORDER
 from matcher.vocabulary import Consent
 from web.deps import Conn, CurrentSettings
@@ -23,6 +24,7 @@ from web.security import CoordinatorSession
 from web.templating import is_htmx, render
 
 router = APIRouter()
+PAGE_PROPOSALS = 20  # proposals shown per tier, best first; the rest behind 「残り N 件を表示」
 AGE_BANDS = [f"{low}-{low + 4}" for low in range(15, 100, 5)]
 NEW_PROFILE: dict[str, Any] = {
     "consent": "none",
@@ -144,24 +146,48 @@ def _embed(conn: Conn, settings: Settings, profile_id: str) -> None:
 
 
 def workspace_context(conn: Conn, settings: Settings, profile: NeedsProfile, **extra: Any) -> dict[str, Any]:
-    """Proposals, exclusions, placements and follow-ups of one profile."""
-    result = propose(conn, settings, profile_id=profile.id, top=None)
+    """Proposals, this profile's own exclusions (turned down, placed), placements and follow-ups.
+
+    Each tier shows its best PAGE_PROPOSALS proposals (all of them when extra has every_proposal),
+    and always the one an action was just taken on. The other exclusions (every listing that fails
+    a hard constraint, with every reason: thousands in a large registry) are only counted here;
+    /profiles/{id}?excluded=1 lists them when asked.
+    """
+    every_proposal = bool(extra.pop("every_proposal", False))
+    result = propose(conn, settings, profile_id=profile.id, top=0, every_exclusion=False)
+    acted_on = {extra.get(key) for key in ("gap_for", "flash_for", "reject_for")} - {None}
+    tiers = {tier: [p for p in result.proposals if p.tier == tier] for tier in (1, 2)}
+    shown = {
+        tier: [
+            p
+            for n, p in enumerate(group)
+            if every_proposal or n < PAGE_PROPOSALS or p.candidate.id in acted_on
+        ]
+        for tier, group in tiers.items()
+    }
+    describe(shown[1] + shown[2], profile, lexical_index(conn))
     placements = placements_of(conn, profile_id=profile.id)
+    followups = followups_of(conn, profile_id=profile.id)
+    weekly = weekly_summary(conn, profile.id)
     names = {c.candidate.id: c.candidate.name for c in result.excluded} | {
         p.candidate.id: p.candidate.name for p in result.proposals
     }
-    followups = followups_of(conn, profile_id=profile.id)
+    unnamed = sorted({c.resource_id for c in weekly["changes"]} - names.keys()) if weekly else []
+    if unnamed:
+        names |= {row["id"]: row["name"] for row in resource_summaries(conn, only=unnamed)}
     return {
         "profile": profile,
-        "tier1": [p for p in result.proposals if p.tier == 1],
-        "tier2": [p for p in result.proposals if p.tier == 2],
+        "tier1": shown[1],
+        "tier2": shown[2],
+        "hidden": {tier: len(tiers[tier]) - len(shown[tier]) for tier in (1, 2)},
         "excluded": result.excluded,
+        "excluded_count": count_resources(conn) - len(result.proposals),
         "placements": placements,
         "followups": {(f.placement_id, f.month): f for f in followups},
         "months": FOLLOWUP_MONTHS,
         "today": date.today(),
         "fresh_days": settings.fresh_days,
-        "weekly": weekly_summary(conn, profile.id),
+        "weekly": weekly,
         "names": names,
     } | extra
 
@@ -184,12 +210,28 @@ def weekly_summary(conn: Conn, profile_id: str) -> dict[str, Any] | None:
 
 @router.get("/profiles/{profile_id}", response_class=HTMLResponse)
 def profile_page(
-    request: Request, profile_id: str, conn: Conn, settings: CurrentSettings, session: CoordinatorSession
+    request: Request,
+    profile_id: str,
+    conn: Conn,
+    settings: CurrentSettings,
+    session: CoordinatorSession,
+    every_proposal: Annotated[bool, Query(alias="all")] = False,
+    excluded: bool = False,
 ) -> HTMLResponse:
-    """ニーズプロファイル: 提案（既存事業・参加支援）、除外、配置とフォローアップ."""
+    """ニーズプロファイル: 提案（既存事業・参加支援）、除外、配置とフォローアップ.
+
+    ?all=1: every proposal, not only the best of each tier. ?excluded=1: every listing that is not
+    proposed, with every reason (the page's disclosure loads it when opened).
+    """
     profile = profile_or_404(conn, profile_id)
+    if excluded:
+        result = propose(conn, settings, profile_id=profile.id, top=0)
+        template = "profiles/_excluded.html" if is_htmx(request) else "profiles/excluded.html"
+        return render(request, template, {"profile": profile, "excluded": result.excluded})
     template = "profiles/_workspace.html" if is_htmx(request) else "profiles/page.html"
-    return render(request, template, workspace_context(conn, settings, profile))
+    return render(
+        request, template, workspace_context(conn, settings, profile, every_proposal=every_proposal)
+    )
 
 
 @router.post("/profiles/{profile_id}/consent")
