@@ -165,13 +165,16 @@ def propose(
     top: int | None = 10,
     today: date | None = None,
     every_exclusion: bool = True,
+    profile: NeedsProfile | None = None,
 ) -> MatchResult:
     """Proposals for one profile, with every exclusion; the profile's text is embedded first if it changed.
 
     every_exclusion=False (the profile page): the same proposals, but only the exclusions this
     profile's own decisions caused (turned down, placed); the other listings are not classified.
+    `profile`: the profile as the caller just read it on this connection (not read again).
     """
-    profile = get_profile(conn, profile_id=profile_id)
+    if profile is None or profile.id != profile_id:
+        profile = get_profile(conn, profile_id=profile_id)
     if profile is None:
         raise ProfileNotFound(profile_id)
     settings = effective_settings(conn, settings)

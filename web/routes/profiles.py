@@ -93,7 +93,8 @@ def _form_page(
 @router.get("/profiles", response_class=HTMLResponse)
 def profile_list(request: Request, conn: Conn, session: CoordinatorSession) -> HTMLResponse:
     """ニーズプロファイルの一覧."""
-    return render(request, "profiles/list.html", {"profiles": list(iter_profiles(conn))})
+    profiles = list(iter_profiles(conn, trusted=True))  # validated when stored; the list only shows them
+    return render(request, "profiles/list.html", {"profiles": profiles})
 
 
 @router.get("/profiles/new", response_class=HTMLResponse)
@@ -154,7 +155,7 @@ def workspace_context(conn: Conn, settings: Settings, profile: NeedsProfile, **e
     /profiles/{id}?excluded=1 lists them when asked.
     """
     every_proposal = bool(extra.pop("every_proposal", False))
-    result = propose(conn, settings, profile_id=profile.id, top=0, every_exclusion=False)
+    result = propose(conn, settings, profile_id=profile.id, top=0, every_exclusion=False, profile=profile)
     acted_on = {extra.get(key) for key in ("gap_for", "flash_for", "reject_for")} - {None}
     tiers = {tier: [p for p in result.proposals if p.tier == tier] for tier in (1, 2)}
     shown = {
@@ -225,7 +226,7 @@ def profile_page(
     """
     profile = profile_or_404(conn, profile_id)
     if excluded:
-        result = propose(conn, settings, profile_id=profile.id, top=0)
+        result = propose(conn, settings, profile_id=profile.id, top=0, profile=profile)
         template = "profiles/_excluded.html" if is_htmx(request) else "profiles/excluded.html"
         return render(request, template, {"profile": profile, "excluded": result.excluded})
     template = "profiles/_workspace.html" if is_htmx(request) else "profiles/page.html"
