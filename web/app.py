@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = db.open_pool(settings)
         app.state.pool = pool
+        app.state.connection_slots = anyio.Semaphore(settings.pool_max_size)
         warm_up(settings)
         try:
             yield

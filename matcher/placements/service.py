@@ -189,6 +189,11 @@ def advance(
         raise PlacementError(f"「{action}」という操作はありません")
     allowed, target = TRANSITIONS[action]
     with conn.transaction():
+        if target in ("ended", "cancelled"):
+            # the listing first, then the placement: the order confirm takes them in, so they never deadlock
+            listing = conn.execute(SQL.resource_of, {"id": placement_id}).fetchone()
+            if listing is not None:
+                conn.execute(SQL.lock_capacity, {"resource_id": listing[0]})
         if conn.execute(SQL.get_for_update, {"id": placement_id}).fetchone() is None:
             raise NotFound(f"配置 {placement_id} はありません")
         before = get_placement(conn, placement_id=placement_id)

@@ -33,6 +33,10 @@ select pl.id, pl.profile_id, pl.resource_id, r.name as resource_name, pl.status,
 from placement pl join resource r on r.id = pl.resource_id
 where pl.id = %(id)s;
 
+-- name: resource_of
+-- The listing a placement is for.
+select resource_id from placement where id = %(id)s;
+
 -- name: get_for_update
 -- One placement, its row locked until the transaction ends.
 select id from placement where id = %(id)s for update;
