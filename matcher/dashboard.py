@@ -2,14 +2,13 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
 
 from matcher.config import Settings
-from matcher.matching.propose import propose_top
+from matcher.matching.eligibility import eligible_programmes
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import iter_profiles
 from matcher.sql import queries
@@ -48,7 +47,7 @@ class Dashboard:
         return [line for line in self.profiles if line.awaiting]
 
 
-def build(conn: psycopg.Connection, settings: Settings, *, today: date | None = None) -> Dashboard:
+def build(conn: psycopg.Connection, settings: Settings) -> Dashboard:
     """The dashboard as of now."""
     live: dict[str, list[dict[str, Any]]] = defaultdict(list)
     with conn.cursor(row_factory=dict_row) as cur:
@@ -58,14 +57,34 @@ def build(conn: psycopg.Connection, settings: Settings, *, today: date | None = 
         stale = cur.execute(SQL.stale_listings, {"days": settings.fresh_days, "limit": 8}).fetchall()
         answers = cur.execute(SQL.host_answers, {"days": 14}).fetchall()
     stale_count_row = conn.execute(SQL.stale_count, {"days": settings.fresh_days}).fetchone()
-    lines = []
-    for profile in iter_profiles(conn):
-        if profile.status == "closed":
-            continue
-        line = ProfileLine(profile, placements=live.get(profile.id, []))
-        if not line.placements:
-            proposals = propose_top(conn, settings, profile_id=profile.id, top=0, today=today).proposals
-            line.tier1 = sum(p.tier == 1 for p in proposals)
-            line.tier2 = len(proposals) - line.tier1
-        lines.append(line)
+    lines = [
+        ProfileLine(profile, placements=live.get(profile.id, []))
+        for profile in iter_profiles(conn, trusted=True)
+        if profile.status != "closed"
+    ]
+    counts = proposal_counts(conn, settings, [line.profile for line in lines if not line.placements])
+    for line in lines:
+        line.tier1, line.tier2 = counts.get(line.profile.id, (0, 0))
     return Dashboard(lines, due, stale, int(stale_count_row[0]) if stale_count_row else 0, answers)
+
+
+def proposal_counts(
+    conn: psycopg.Connection, settings: Settings, profiles: list[NeedsProfile]
+) -> dict[str, tuple[int, int]]:
+    """How many listings each profile could be proposed, (tier 1, tier 2), all profiles in one query.
+
+    The same hard constraints and tiers as its proposals (domain.md §6), without scoring them: the
+    dashboard needs the counts only, and scoring every open profile on every view does not scale.
+    """
+    if not profiles:
+        return {}
+    eligible = [
+        ",".join(str(p) for p in eligible_programmes(facts=profile.facts, age_band=profile.age_band))
+        for profile in profiles
+    ]
+    params = {
+        "ids": [p.id for p in profiles],
+        "eligible": eligible,
+        "min_overlap": settings.min_overlap_minutes,
+    }
+    return {row[0]: (int(row[1]), int(row[2])) for row in conn.execute(SQL.proposal_counts, params)}

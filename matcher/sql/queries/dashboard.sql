@@ -40,3 +40,22 @@ select pl.id as placement_id, pl.profile_id, r.name as resource_name, pl.host_re
 from placement pl join resource r on r.id = pl.resource_id
 where pl.host_responded_at > now() - make_interval(days => %(days)s)
 order by pl.host_responded_at desc;
+
+-- name: proposal_counts
+-- For each given profile, how many listings it could be proposed per tier (passing every hard constraint,
+-- not turned down, not already placed), in one pass. %(eligible)s holds each profile's eligible
+-- programmes, comma-separated, in the order of %(ids)s.
+with wanted as (
+    select u.profile_id, coalesce(string_to_array(nullif(u.eligible, ''), ','), '{}'::text[]) as eligible
+    from unnest(%(ids)s::text[], %(eligible)s::text[]) as u(profile_id, eligible)
+)
+select w.profile_id,
+       count(*) filter (where coalesce(r.programme = any(w.eligible), false)) as tier1,
+       count(*) filter (where not coalesce(r.programme = any(w.eligible), false)) as tier2
+from wanted w
+join needs_profile p on p.id = w.profile_id
+join resource r on is_feasible(r, p, w.eligible, %(min_overlap)s)
+where not exists (select 1 from rejection rj where rj.profile_id = p.id and rj.resource_id = r.id)
+  and not exists (select 1 from placement pl where pl.profile_id = p.id and pl.resource_id = r.id
+                  and pl.status not in ('ended', 'cancelled'))
+group by w.profile_id;
