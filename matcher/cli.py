@@ -320,6 +320,9 @@ def demo_accounts() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="待ち受けるアドレス")] = None,
     port: Annotated[int | None, typer.Option(help="待ち受けるポート")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="サーバーのプロセス数（CPU のコア数までが目安）")
+    ] = 1,
 ) -> None:
     """Web 画面と API を起動します。"""
     import uvicorn
@@ -329,7 +332,12 @@ def serve(
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
     typer.echo(f"参加支援マッチング: http://{host}:{port}/ で起動します（止めるには Ctrl+C）")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    else:  # each process builds the app from the same environment
+        uvicorn.run(
+            "web.app:create_app", factory=True, workers=workers, host=host, port=port, log_level="warning"
+        )
 
 
 BackupFileArg = Annotated[Path, typer.Argument(help="バックアップのファイル", show_default=False)]

@@ -1,12 +1,16 @@
 """Imports that run in the background with progress a page can poll: validate, write, embed."""
 
 import threading
+import time
 import traceback
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from matcher import embedding
@@ -14,6 +18,7 @@ from matcher.config import Settings
 from matcher.importing import ImportRejected
 from matcher.profiles.importer import import_profiles
 from matcher.registry.importer import import_resources, import_wamnet
+from matcher.sql import queries
 
 KINDS = {
     "resources": "社会資源（JSON Lines / CSV）",
@@ -43,7 +48,7 @@ class ImportJob:
     done: int = 0
     lines: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    started_at: datetime = field(default_factory=datetime.now)
+    started_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
     finished_at: datetime | None = None
 
     @property
@@ -64,22 +69,77 @@ class ImportJob:
         return PHASES[self.phase]
 
 
+SQL = queries("jobs")
+# A job nothing has been heard of for this long died with the process that ran it.
+SILENT_MINUTES = 30
+LOST = "処理していたサーバーが途中で止まりました。ファイルをもう一度取り込んでください"
+
+
+def _save(pool: ConnectionPool, job: "ImportJob | BatchJob") -> None:
+    """Writes a job's state where every server process can read it."""
+    state = {
+        "id": job.id,
+        "kind": job.kind,
+        "filename": getattr(job, "filename", ""),
+        "actor": job.actor,
+        "phase": job.phase,
+        "total": job.total,
+        "done": job.done,
+        "lines": Jsonb(getattr(job, "lines", [])),
+        "errors": Jsonb(getattr(job, "errors", [])),
+        "message": getattr(job, "message", ""),
+        "week": getattr(job, "week", None),
+        "started_at": job.started_at,
+        "finished_at": getattr(job, "finished_at", None),
+    }
+    with pool.connection() as conn:
+        conn.execute(SQL.save, state)
+
+
+_last_saved: dict[str, float] = {}
+
+
+def _save_soon(pool: ConnectionPool, job: "ImportJob | BatchJob", every: float = 0.5) -> None:
+    """Saves progress at most every `every` seconds (a page polls once a second)."""
+    now = time.monotonic()
+    if now - _last_saved.get(job.id, 0.0) >= every:
+        _last_saved[job.id] = now
+        _save(pool, job)
+
+
+def _import_job(row: dict[str, Any]) -> ImportJob:
+    job = ImportJob(
+        row["id"],
+        row["kind"],
+        row["filename"],
+        row["actor"],
+        row["phase"],
+        row["total"],
+        row["done"],
+        row["lines"],
+        row["errors"],
+        row["started_at"],
+        row["finished_at"],
+    )
+    if row["silent"] and not job.finished:
+        job.phase, job.errors = "failed", [LOST]
+    return job
+
+
 class ImportJobs:
-    """The imports of this process, by id."""
+    """Imports started from the admin console, kept in the database (every worker sees them)."""
 
-    def __init__(self) -> None:
-        self._jobs: dict[str, ImportJob] = {}
-        self._lock = threading.Lock()
-
-    def get(self, job_id: str) -> ImportJob | None:
+    def get(self, conn: psycopg.Connection, job_id: str) -> ImportJob | None:
         """A job, or None."""
-        with self._lock:
-            return self._jobs.get(job_id)
+        with conn.cursor(row_factory=dict_row) as cur:
+            row = cur.execute(SQL.get, {"id": job_id, "silent_minutes": SILENT_MINUTES}).fetchone()
+        return _import_job(row) if row and row["kind"] in KINDS else None
 
-    def recent(self, limit: int = 10) -> list[ImportJob]:
+    def recent(self, conn: psycopg.Connection, limit: int = 10) -> list[ImportJob]:
         """The newest jobs first."""
-        with self._lock:
-            return sorted(self._jobs.values(), key=lambda j: j.started_at, reverse=True)[:limit]
+        params = {"kinds": list(KINDS), "limit": limit, "silent_minutes": SILENT_MINUTES}
+        with conn.cursor(row_factory=dict_row) as cur:
+            return [_import_job(row) for row in cur.execute(SQL.recent, params)]
 
     def start(
         self,
@@ -95,8 +155,7 @@ class ImportJobs:
     ) -> ImportJob:
         """Starts an import in a background thread (or runs it now with wait=True)."""
         job = ImportJob(uuid.uuid4().hex[:12], kind, filename, actor)
-        with self._lock:
-            self._jobs[job.id] = job
+        _save(pool, job)
         worker = threading.Thread(target=run, args=(job, pool, settings, data, city), daemon=True)
         worker.start()
         if wait:
@@ -108,12 +167,15 @@ def run(job: ImportJob, pool: ConnectionPool, settings: Settings, data: bytes, c
     """Validates and writes the file in one transaction, then embeds what changed, updating job."""
     try:
         with pool.connection() as conn:
-            job.phase = "writing"
+            _step(pool, job, "writing")
             job.lines = _import(conn, job, data, city)
-            job.phase = "embedding"
+            _step(pool, job, "embedding")
             spec = embedding.EmbeddingSpec.from_settings(settings)
             embedding.sync(
-                conn, spec, on_start=lambda n: _set_total(job, n), on_progress=lambda n: _advance(job, n)
+                conn,
+                spec,
+                on_start=lambda n: _set_total(pool, job, n),
+                on_progress=lambda n: _advance(pool, job, n),
             )
         job.phase = "done"
     except ImportRejected as exc:
@@ -129,7 +191,13 @@ def run(job: ImportJob, pool: ConnectionPool, settings: Settings, data: bytes, c
         traceback.print_exc()
         job.phase = "failed"
     finally:
-        job.finished_at = datetime.now()
+        job.finished_at = datetime.now().astimezone()
+        _save(pool, job)
+
+
+def _step(pool: ConnectionPool, job: ImportJob, phase: str) -> None:
+    job.phase = phase
+    _save(pool, job)
 
 
 def _import(conn: Any, job: ImportJob, data: bytes, city: str | None) -> list[str]:
@@ -140,12 +208,14 @@ def _import(conn: Any, job: ImportJob, data: bytes, city: str | None) -> list[st
     return import_wamnet(conn, data, job.filename, city=city or None, actor=job.actor)
 
 
-def _set_total(job: ImportJob, total: int) -> None:
+def _set_total(pool: ConnectionPool, job: ImportJob, total: int) -> None:
     job.total, job.done = total, 0
+    _save(pool, job)
 
 
-def _advance(job: ImportJob, count: int) -> None:
+def _advance(pool: ConnectionPool, job: ImportJob, count: int) -> None:
     job.done += count
+    _save_soon(pool, job)
 
 
 BATCH_PHASES = {
@@ -169,7 +239,9 @@ class BatchJob:
     total: int = 0
     done: int = 0
     message: str = ""
-    started_at: datetime = field(default_factory=datetime.now)
+    started_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
+    id: str = field(default_factory=lambda: f"batch-{uuid.uuid4().hex[:12]}")
+    kind: str = "batch"
 
     @property
     def finished(self) -> bool:
@@ -187,17 +259,45 @@ class BatchJob:
         return BATCH_PHASES[self.phase]
 
 
+def latest_batch(conn: psycopg.Connection) -> BatchJob | None:
+    """The weekly batch started last from the admin console, as any server process sees it."""
+    params = {"kinds": ["batch"], "limit": 1, "silent_minutes": SILENT_MINUTES}
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(SQL.recent, params).fetchone()
+    if row is None:
+        return None
+    job = BatchJob(
+        row["week"],
+        row["actor"],
+        row["phase"],
+        row["total"],
+        row["done"],
+        row["message"],
+        row["started_at"],
+        row["id"],
+    )
+    if row["silent"] and not job.finished:
+        job.phase, job.message = (
+            "failed",
+            "処理していたサーバーが途中で止まりました（次の実行で続きから再開します）",
+        )
+    return job
+
+
 def start_batch(pool: ConnectionPool, settings: Settings, *, week: str, actor: str) -> BatchJob:
     """Runs the weekly batch in a background thread, reporting into the returned job."""
     from matcher.batch import BatchBusy, Progress, run_batch
 
     job = BatchJob(week, actor)
+    _save(pool, job)
 
     def phase(name: str, total: int) -> None:
         job.phase, job.total, job.done = name, total, 0
+        _save(pool, job)
 
     def advance(count: int) -> None:
         job.done += count
+        _save_soon(pool, job)
 
     def work() -> None:
         try:
@@ -210,6 +310,8 @@ def start_batch(pool: ConnectionPool, settings: Settings, *, week: str, actor: s
         except Exception as exc:
             traceback.print_exc()
             job.message, job.phase = f"{type(exc).__name__}: {exc}", "failed"
+        finally:
+            _save(pool, job)
 
     threading.Thread(target=work, daemon=True).start()
     return job

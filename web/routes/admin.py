@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from matcher import audit
 from matcher.accounts import (
@@ -38,19 +39,21 @@ def admin_home(request: Request, conn: Conn, settings: Settings, session: Sessio
     context = {
         "resource_count": count_resources(conn),
         "accounts": list_accounts(conn),
-        "jobs": JOBS.recent(5),
+        "jobs": JOBS.recent(conn, 5),
         "stale": stale,
     }
     return render(request, "admin/home.html", context)
 
 
 @router.get("/admin/imports", response_class=HTMLResponse)
-def import_form(request: Request, session: AdminSession, settings: CurrentSettings) -> HTMLResponse:
+def import_form(
+    request: Request, conn: Conn, session: AdminSession, settings: CurrentSettings
+) -> HTMLResponse:
     """取り込みの画面."""
     return render(
         request,
         "admin/imports.html",
-        {"kinds": KINDS, "jobs": JOBS.recent(), "limit_mb": settings.max_upload_bytes // 2**20},
+        {"kinds": KINDS, "jobs": JOBS.recent(conn), "limit_mb": settings.max_upload_bytes // 2**20},
     )
 
 
@@ -71,7 +74,9 @@ async def read_upload(request: Request, limit: int) -> tuple[dict[str, str], str
 
 
 @router.post("/admin/imports", response_class=HTMLResponse)
-async def start_import(request: Request, session: AdminSession, settings: CurrentSettings) -> Response:
+async def start_import(
+    request: Request, conn: Conn, session: AdminSession, settings: CurrentSettings
+) -> Response:
     """ファイルを受け取り、検証・書き込み・ベクトル化を裏で進めます（進み具合は次の画面で）。"""
     received = await read_upload(request, settings.max_upload_bytes)
     kind = ""
@@ -83,14 +88,15 @@ async def start_import(request: Request, session: AdminSession, settings: Curren
     if isinstance(received, str):
         context = {
             "kinds": KINDS,
-            "jobs": JOBS.recent(),
+            "jobs": await run_in_threadpool(JOBS.recent, conn),
             "message": received,
             "limit_mb": settings.max_upload_bytes // 2**20,
         }
         return render(
             request, "admin/imports.html", context, status_code=413 if "大きすぎ" in received else 422
         )
-    job = JOBS.start(
+    job = await run_in_threadpool(
+        JOBS.start,
         request.app.state.pool,
         settings,
         kind=kind,
@@ -105,11 +111,11 @@ async def start_import(request: Request, session: AdminSession, settings: Curren
 
 
 @router.get("/admin/imports/{job_id}", response_class=HTMLResponse)
-def import_progress(request: Request, job_id: str, session: AdminSession) -> HTMLResponse:
+def import_progress(request: Request, conn: Conn, job_id: str, session: AdminSession) -> HTMLResponse:
     """取り込みの進み具合（htmx が1秒ごとに読み直します）と、誤りの一覧."""
-    job = JOBS.get(job_id)
+    job = JOBS.get(conn, job_id)
     if job is None:
-        raise NotFoundPage("この取り込みはありません（サーバーを再起動すると履歴は消えます）")
+        raise NotFoundPage("この取り込みはありません")
     template = "admin/_job.html" if is_htmx(request) else "admin/job.html"
     return render(request, template, {"job": job})
 

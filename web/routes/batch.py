@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from matcher import batch, gaps, learning
 from matcher.accounts import Session
-from matcher.jobs import BatchJob, start_batch
+from matcher.jobs import latest_batch, start_batch
 from web.deps import Conn, CurrentSettings
 from web.routes.profiles import NotFoundPage
 from web.security import page_session
@@ -16,7 +16,6 @@ from web.templating import is_htmx, render
 
 router = APIRouter()
 AdminSession = Annotated[Session, Depends(page_session("admin"))]
-JOB: dict[str, BatchJob] = {}
 
 
 @router.get("/admin/batch", response_class=HTMLResponse)
@@ -25,7 +24,7 @@ def batch_page(request: Request, conn: Conn, session: AdminSession, message: str
     context = {
         "runs": batch.runs(conn),
         "models": learning.models(conn),
-        "job": JOB.get("current"),
+        "job": latest_batch(conn),
         "this_week": batch.current_week(),
         "message": message[:200],
     }
@@ -35,6 +34,7 @@ def batch_page(request: Request, conn: Conn, session: AdminSession, message: str
 @router.post("/admin/batch/run")
 def run_now(
     request: Request,
+    conn: Conn,
     settings: CurrentSettings,
     session: AdminSession,
     week: Annotated[str, Form(max_length=10)] = "",
@@ -44,17 +44,17 @@ def run_now(
         chosen = batch.check_week(week.strip())
     except batch.BadWeek as exc:
         return RedirectResponse(f"/admin/batch?message={exc}", status_code=303)
-    current = JOB.get("current")
+    current = latest_batch(conn)
     if current is not None and not current.finished:
         return RedirectResponse("/admin/batch?message=週次処理はすでに実行中です", status_code=303)
-    JOB["current"] = start_batch(request.app.state.pool, settings, week=chosen, actor=session.user.name)
+    start_batch(request.app.state.pool, settings, week=chosen, actor=session.user.name)
     return RedirectResponse("/admin/batch#job", status_code=303)
 
 
 @router.get("/admin/batch/progress", response_class=HTMLResponse)
-def progress(request: Request, session: AdminSession) -> HTMLResponse:
+def progress(request: Request, conn: Conn, session: AdminSession) -> HTMLResponse:
     """実行中の週次処理の進み具合（htmx が読み直します）."""
-    return render(request, "admin/_batch_job.html", {"job": JOB.get("current")})
+    return render(request, "admin/_batch_job.html", {"job": latest_batch(conn)})
 
 
 def _week(conn: Conn, week: str) -> str | None:
