@@ -7,6 +7,7 @@ import anyio
 import psycopg
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from matcher.config import Settings
 
@@ -35,9 +36,18 @@ async def _connection(request: Request) -> AsyncIterator[psycopg.Connection]:
                 await run_in_threadpool(borrowed.__exit__, None, None, None)
 
 
+async def _form(request: Request) -> FormData:
+    return await request.form()
+
+
 def _settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-Conn = Annotated[psycopg.Connection, Depends(_connection)]
+# scope="function": committed (or rolled back) before the response is sent, so a client never sees
+# success for a change that did not commit, and row locks are not held while the response goes out.
+Conn = Annotated[psycopg.Connection, Depends(_connection, scope="function")]
+# A submitted form, read before a sync handler runs in a worker thread: no handler touches the
+# database from the event loop.
+FormFields = Annotated[FormData, Depends(_form)]
 CurrentSettings = Annotated[Settings, Depends(_settings)]

@@ -13,7 +13,7 @@ from matcher.registry.host import NotYourListing, assure_listing, edit_listing, 
 from matcher.registry.model import Resource
 from matcher.registry.store import resources_by_ids
 from matcher.schedule import DAY_ORDER
-from web.deps import Conn, CurrentSettings
+from web.deps import Conn, CurrentSettings, FormFields
 from web.forms import errors_by_field
 from web.security import Forbidden, page_session
 from web.templating import render
@@ -96,12 +96,17 @@ def edit_form(request: Request, resource_id: str, conn: Conn, session: HostSessi
 
 
 @router.post("/host/listings/{resource_id}", response_class=HTMLResponse)
-async def save_listing(
-    request: Request, resource_id: str, conn: Conn, settings: CurrentSettings, session: HostSession
+def save_listing(
+    request: Request,
+    resource_id: str,
+    conn: Conn,
+    settings: CurrentSettings,
+    session: HostSession,
+    form: FormFields,
 ) -> Response:
     """定員・空き・活動日時・内容・見学可否・休止を保存します（確認日は変わりません）。"""
     resource = _listing(conn, session, resource_id)
-    values = form_listing_values(await request.form())
+    values = form_listing_values(form)
     changes = {
         "capacity_total": values["capacity_total"] or None,
         "capacity_open": values["capacity_open"] or None,

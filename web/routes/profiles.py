@@ -18,7 +18,7 @@ from matcher.profiles.store import get_profile, iter_profiles
 from matcher.registry.store import count_resources, resource_summaries
 from matcher.schedule import DAY_ORDER
 from matcher.vocabulary import Consent
-from web.deps import Conn, CurrentSettings
+from web.deps import Conn, CurrentSettings, FormFields
 from web.forms import parse_profile, profile_values
 from web.security import CoordinatorSession
 from web.templating import is_htmx, render
@@ -105,11 +105,11 @@ def new_profile(request: Request, conn: Conn, session: CoordinatorSession) -> HT
 
 
 @router.post("/profiles/new", response_class=HTMLResponse)
-async def create(
-    request: Request, conn: Conn, settings: CurrentSettings, session: CoordinatorSession
+def create(
+    request: Request, conn: Conn, settings: CurrentSettings, session: CoordinatorSession, form: FormFields
 ) -> Response:
     """入力を検証して登録します。誤りは欄の横に表示し、入力は残します。"""
-    values = profile_values(await request.form())
+    values = profile_values(form)
     profile, errors = parse_profile(values, all_areas(conn))
     if profile is None:
         return _form_page(request, conn, values, errors, editing=False, status=422)
@@ -128,12 +128,17 @@ def edit_profile(request: Request, profile_id: str, conn: Conn, session: Coordin
 
 
 @router.post("/profiles/{profile_id}/edit", response_class=HTMLResponse)
-async def update(
-    request: Request, profile_id: str, conn: Conn, settings: CurrentSettings, session: CoordinatorSession
+def update(
+    request: Request,
+    profile_id: str,
+    conn: Conn,
+    settings: CurrentSettings,
+    session: CoordinatorSession,
+    form: FormFields,
 ) -> Response:
     """変更を検証して保存します。"""
     profile_or_404(conn, profile_id)
-    values = profile_values(await request.form()) | {"id": profile_id}
+    values = profile_values(form) | {"id": profile_id}
     profile, errors = parse_profile(values, all_areas(conn))
     if profile is None:
         return _form_page(request, conn, values, errors, editing=True, status=422)
