@@ -321,7 +321,12 @@ def serve(
     host: Annotated[str | None, typer.Option(help="待ち受けるアドレス")] = None,
     port: Annotated[int | None, typer.Option(help="待ち受けるポート")] = None,
     workers: Annotated[
-        int, typer.Option(min=1, max=64, help="サーバーのプロセス数（CPU のコア数までが目安）")
+        int,
+        typer.Option(
+            min=1,
+            max=8,
+            help="サーバーのプロセス数（コア数までが目安。1プロセスで接続を pool_max_size 本使います）",
+        ),
     ] = 1,
 ) -> None:
     """Web 画面と API を起動します。"""

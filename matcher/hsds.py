@@ -10,6 +10,7 @@ from one export to the next.
 """
 
 import json
+import re
 import uuid
 from collections.abc import Iterable
 from functools import cache
@@ -51,6 +52,7 @@ HSDS_STATUS = {
     ResourceStatus.closed: "inactive",
 }
 OUR_STATUS = {v: k for k, v in HSDS_STATUS.items()} | {"defunct": ResourceStatus.closed}
+_CLOCK = re.compile(r"^\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(.*)$")
 BYDAY = {"mon": "MO", "tue": "TU", "wed": "WE", "thu": "TH", "fri": "FR", "sat": "SA", "sun": "SU"}
 OUR_DAY = {v: k for k, v in BYDAY.items()}
 # Listings from HSDS data that is not ours lack these; the admin sees them as unconfirmed.
@@ -285,6 +287,27 @@ def _attributes(service: dict[str, Any]) -> dict[str, list[str]]:
     return found
 
 
+def schedule_problems(service: dict[str, Any]) -> list[str]:
+    """Schedules our weekly slots cannot hold faithfully: not weekly, '1MO'-style days, other time zones."""
+    problems = []
+    for n, schedule in enumerate(service.get("schedules") or [], start=1):
+        if not schedule.get("byday"):
+            continue
+        where = f"schedules[{n}]"
+        if str(schedule.get("freq") or "WEEKLY").upper() != "WEEKLY":
+            problems.append(f"{where}.freq: 毎週の予定（WEEKLY）だけを読めます（{schedule.get('freq')!r}）")
+        for code in str(schedule["byday"]).split(","):
+            if code.strip().upper() not in OUR_DAY:
+                problems.append(f"{where}.byday: 曜日は MO〜SU で書いてください（{code.strip()!r}）")
+        for key in ("opens_at", "closes_at"):
+            value = str(schedule.get(key) or "")
+            found = _CLOCK.match(value)
+            zone = found[1] if found else ""
+            if zone and zone not in ("+09:00", "+0900"):
+                problems.append(f"{where}.{key}: 日本時間でない時刻は読めません（{value!r}）")
+    return problems
+
+
 def _slots(service: dict[str, Any]) -> list[dict[str, str]]:
     slots = []
     for schedule in service.get("schedules") or []:
@@ -292,7 +315,7 @@ def _slots(service: dict[str, Any]) -> list[dict[str, str]]:
         if not schedule.get("byday") or not opens or not closes:
             continue
         for code in str(schedule["byday"]).split(","):
-            day = OUR_DAY.get(code.strip().upper()[-2:], code)
+            day = OUR_DAY.get(code.strip().upper(), code)
             slots.append({"day": day, "start": str(opens)[:5], "end": str(closes)[:5]})
     order = list(BYDAY)
     return sorted(slots, key=lambda s: (order.index(s["day"]) if s["day"] in order else 99, s["start"]))
@@ -382,6 +405,10 @@ def parse_services(data: bytes, filename: str) -> tuple[list[Resource], int]:
         problems = schema_errors(service, strict=False)
         if problems:
             errors += [RowError(0, where, f"HSDS の形式に合いません：{p}") for p in problems]
+            continue
+        problems = schedule_problems(service)
+        if problems:
+            errors += [RowError(0, where, p) for p in problems]
             continue
         record, filled = from_service(service)
         try:

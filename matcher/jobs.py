@@ -100,11 +100,19 @@ _last_saved: dict[str, float] = {}
 
 
 def _save_soon(pool: ConnectionPool, job: "ImportJob | BatchJob", every: float = 0.5) -> None:
-    """Saves progress at most every `every` seconds (a page polls once a second)."""
+    """Saves progress at most every `every` seconds (a page polls once a second); best effort."""
     now = time.monotonic()
     if now - _last_saved.get(job.id, 0.0) >= every:
         _last_saved[job.id] = now
+        _report(pool, job)
+
+
+def _report(pool: ConnectionPool, job: "ImportJob | BatchJob") -> None:
+    """Saves progress, but a failure to show progress never stops the work itself."""
+    try:
         _save(pool, job)
+    except Exception:
+        traceback.print_exc()
 
 
 def _import_job(row: dict[str, Any]) -> ImportJob:
@@ -197,7 +205,7 @@ def run(job: ImportJob, pool: ConnectionPool, settings: Settings, data: bytes, c
 
 def _step(pool: ConnectionPool, job: ImportJob, phase: str) -> None:
     job.phase = phase
-    _save(pool, job)
+    _report(pool, job)
 
 
 def _import(conn: Any, job: ImportJob, data: bytes, city: str | None) -> list[str]:
@@ -210,7 +218,7 @@ def _import(conn: Any, job: ImportJob, data: bytes, city: str | None) -> list[st
 
 def _set_total(pool: ConnectionPool, job: ImportJob, total: int) -> None:
     job.total, job.done = total, 0
-    _save(pool, job)
+    _report(pool, job)
 
 
 def _advance(pool: ConnectionPool, job: ImportJob, count: int) -> None:
@@ -261,9 +269,8 @@ class BatchJob:
 
 def latest_batch(conn: psycopg.Connection) -> BatchJob | None:
     """The weekly batch started last from the admin console, as any server process sees it."""
-    params = {"kinds": ["batch"], "limit": 1, "silent_minutes": SILENT_MINUTES}
     with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(SQL.recent, params).fetchone()
+        row = cur.execute(SQL.latest_batch, {"silent_minutes": SILENT_MINUTES}).fetchone()
     if row is None:
         return None
     job = BatchJob(
@@ -293,7 +300,7 @@ def start_batch(pool: ConnectionPool, settings: Settings, *, week: str, actor: s
 
     def phase(name: str, total: int) -> None:
         job.phase, job.total, job.done = name, total, 0
-        _save(pool, job)
+        _report(pool, job)
 
     def advance(count: int) -> None:
         job.done += count

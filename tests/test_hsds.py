@@ -135,3 +135,15 @@ def test_hsds_written_elsewhere_imports_with_defaults_the_admin_is_told_about(
     assert listing.name == example["name"] and listing.area == "MyCity"
     assert listing.kind == "other" and listing.contact_level == 2
     assert listing.lat == 51.5 and {s.day for s in listing.schedule} == {"thu", "fri"}
+
+
+def test_schedules_our_weekly_slots_cannot_hold_are_refused_not_misread(
+    seeded_cli: Cli, tmp_path: Path
+) -> None:
+    service = services_of(seeded_cli)[0]
+    service["schedules"][0] |= {"freq": "MONTHLY", "byday": "1MO", "opens_at": "09:00:00Z"}
+    path = tmp_path / "monthly.json"
+    path.write_text(json.dumps([service], ensure_ascii=False), encoding="utf-8")
+    result = seeded_cli("import", "hsds", str(path), "--no-embed")
+    assert result.exit_code != 0
+    assert "WEEKLY" in result.stderr and "'1MO'" in result.stderr and "日本時間でない時刻" in result.stderr

@@ -20,3 +20,12 @@ select *, updated_at < now() - make_interval(mins => %(silent_minutes)s) as sile
 from background_job where kind = any(%(kinds)s)
 order by started_at desc
 limit %(limit)s;
+
+-- name: latest_batch
+-- The weekly batch to show: one still running if any (a refused double start never hides it), else the newest.
+select *, updated_at < now() - make_interval(mins => %(silent_minutes)s) as silent
+from background_job where kind = 'batch'
+order by (phase not in ('done', 'busy', 'failed')
+          and updated_at >= now() - make_interval(mins => %(silent_minutes)s)) desc,
+         started_at desc
+limit 1;
