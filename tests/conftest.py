@@ -182,3 +182,17 @@ def copy_to(tmp_path: Path, source: Path) -> Path:
     target = tmp_path / source.name
     shutil.copy(source, target)
     return target
+
+
+def add_night_owl(conn: psycopg.Connection) -> str:
+    """Adds a copy of demo profile p02 free only on Sundays 2:00–4:00, whom every listing fails on the
+    schedule; returns its id."""
+    from matcher.profiles.model import NeedsProfile
+    from matcher.profiles.store import get_profile, save_profiles
+
+    night_owl = get_profile(conn, profile_id="p02").model_dump() | {  # type: ignore[union-attr]
+        "id": "p-night",
+        "availability": [{"day": "sun", "start": "02:00", "end": "04:00"}],
+    }
+    save_profiles(conn, [NeedsProfile.model_validate(night_owl)])
+    return "p-night"

@@ -18,7 +18,7 @@ from matcher.matching.rejections import reject
 from matcher.placements.service import confirm
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import get_profile, save_profiles
-from tests.conftest import MATCHER_BIN, create_database, drop_database, run_matcher
+from tests.conftest import MATCHER_BIN, add_night_owl, create_database, drop_database, run_matcher
 
 WEEK = "2026-W48"
 
@@ -79,11 +79,7 @@ def test_running_the_same_week_again_gives_the_same_result_without_duplicates(
 def test_people_without_a_proposal_are_reported_with_why(
     seeded_conn: psycopg.Connection, seeded_settings: Settings
 ) -> None:
-    night_owl = get_profile(seeded_conn, profile_id="p02").model_dump() | {
-        "id": "p-night",
-        "availability": [{"day": "sun", "start": "02:00", "end": "04:00"}],
-    }
-    save_profiles(seeded_conn, [NeedsProfile.model_validate(night_owl)])
+    add_night_owl(seeded_conn)
     seeded_conn.commit()
     result = run_batch(seeded_conn, seeded_settings, week=WEEK)
     # every listing fails on the schedule for someone free only at night: it leads the reasons

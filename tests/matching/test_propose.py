@@ -9,12 +9,11 @@ import pytest
 from matcher.config import Settings
 from matcher.matching.propose import ProfileNotFound, propose
 from matcher.matching.rejections import reject
-from matcher.profiles.model import NeedsProfile
-from matcher.profiles.store import get_profile, save_profiles
+from matcher.profiles.store import get_profile
 from matcher.registry.model import Resource
 from matcher.registry.store import save_resources
 from matcher.schedule import minutes
-from tests.conftest import Cli
+from tests.conftest import Cli, add_night_owl
 
 DAY_LABELS = {"月": "mon", "火": "tue", "水": "wed", "木": "thu", "金": "fri", "土": "sat", "日": "sun"}
 
@@ -155,11 +154,7 @@ def test_paused_and_closed_listings_are_excluded_as_inactive(
 def test_a_profile_nothing_fits_gets_no_proposals_and_every_listing_excluded(
     seeded_conn: psycopg.Connection, seeded_settings: Settings
 ) -> None:
-    night_owl = get_profile(seeded_conn, profile_id="p02").model_dump() | {
-        "id": "p-night",
-        "availability": [{"day": "sun", "start": "02:00", "end": "04:00"}],
-    }
-    save_profiles(seeded_conn, [NeedsProfile.model_validate(night_owl)])
+    add_night_owl(seeded_conn)
     result = propose(seeded_conn, seeded_settings, profile_id="p-night", top=5)
     assert result.proposals == []
     total = seeded_conn.execute("select count(*) from resource").fetchone()[0]

@@ -2,10 +2,12 @@
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -40,27 +42,34 @@ def wait_until_up(url: str, process: subprocess.Popen[str], timeout: float = 60)
     raise RuntimeError(f"server did not answer at {url}")
 
 
-@pytest.fixture
-def live_server(seeded_settings: Settings) -> Iterator[str]:
-    """Base URL of `matcher serve` running on this test's demo database."""
+@contextmanager
+def serving(settings: Settings, *args: str, **env: str) -> Iterator[str]:
+    """`matcher serve ARGS` on the settings' database (more MATCHER_* settings in env); its base URL."""
     port = free_port()
-    env = os.environ | {"MATCHER_DATABASE_URL": str(seeded_settings.database_url)}
     process = subprocess.Popen(
-        [str(MATCHER_BIN), "serve", "--port", str(port)],
-        env=env,
+        [str(MATCHER_BIN), "serve", "--port", str(port), *args],
+        env=os.environ | {"MATCHER_DATABASE_URL": str(settings.database_url)} | env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # workers included, the whole group is stopped at the end
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(base + "/", process)
+        wait_until_up(base + "/login", process)
         yield base
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
         if process.stdout:
             process.stdout.close()
+
+
+@pytest.fixture
+def live_server(seeded_settings: Settings) -> Iterator[str]:
+    """Base URL of `matcher serve` running on this test's demo database."""
+    with serving(seeded_settings) as base:
+        yield base
 
 
 class WebUser:

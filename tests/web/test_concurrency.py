@@ -2,8 +2,6 @@
 real running server; exactly one succeeds and the others get 409."""
 
 import asyncio
-import os
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -12,8 +10,8 @@ import psycopg
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import get_profile, save_profiles
 from matcher.registry.store import get_resource, save_resources
-from tests.conftest import MATCHER_BIN, run_matcher
-from tests.web.conftest import free_port, wait_until_up
+from tests.conftest import run_matcher
+from tests.web.conftest import serving
 
 CONTENDERS = 12
 
@@ -55,28 +53,16 @@ def test_more_requests_than_connections_and_threads_all_get_answers(
 ) -> None:
     """With 2 pooled connections and 80 requests at once (more than the 40 worker threads), every
     request is answered promptly: none parks a thread waiting for a connection that cannot come back."""
-    env = {"MATCHER_DATABASE_URL": str(seeded_settings.database_url), "MATCHER_POOL_MAX_SIZE": "2"}
+    env = {"MATCHER_DATABASE_URL": str(seeded_settings.database_url)}
     token = run_matcher("user", "create", "--role", "coordinator", "--name", "crowd", env=env).stdout.strip()
-    port = free_port()
-    process = subprocess.Popen(
-        [str(MATCHER_BIN), "serve", "--port", str(port)],
-        env=os.environ | env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base + "/login", process)
 
-        async def crowd() -> list[int]:
-            headers = {"Authorization": f"Bearer {token}"}
-            async with httpx.AsyncClient(
-                base_url=base, timeout=25, limits=httpx.Limits(max_connections=100)
-            ) as c:
-                calls = [c.get(f"/api/resources/r{n % 40 + 1:02d}", headers=headers) for n in range(80)]
-                return [r.status_code for r in await asyncio.gather(*calls)]
+    async def crowd(base: str) -> list[int]:
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(
+            base_url=base, timeout=25, limits=httpx.Limits(max_connections=100)
+        ) as c:
+            calls = [c.get(f"/api/resources/r{n % 40 + 1:02d}", headers=headers) for n in range(80)]
+            return [r.status_code for r in await asyncio.gather(*calls)]
 
-        assert asyncio.run(crowd()) == [200] * 80
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with serving(seeded_settings, MATCHER_POOL_MAX_SIZE="2") as base:
+        assert asyncio.run(crowd(base)) == [200] * 80

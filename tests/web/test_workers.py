@@ -1,15 +1,11 @@
 """`matcher serve --workers 2`: every process sees the same sessions, imports and their progress."""
 
-import os
-import subprocess
-
 import httpx
 import psycopg
 
 from matcher.accounts import ensure_demo_accounts
 from matcher.config import Settings
-from tests.conftest import MATCHER_BIN
-from tests.web.conftest import WebUser, free_port, wait_until_up
+from tests.web.conftest import WebUser, serving
 from tests.web.test_admin_console import HAKODATE_A, upload
 
 
@@ -18,32 +14,19 @@ def test_two_server_processes_share_sessions_and_import_progress(
 ) -> None:
     ensure_demo_accounts(seeded_conn)
     seeded_conn.commit()
-    port = free_port()
-    env = os.environ | {"MATCHER_DATABASE_URL": str(seeded_settings.database_url)}
-    process = subprocess.Popen(
-        [str(MATCHER_BIN), "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+    # a new connection per request, so requests spread over both processes
+    no_reuse = httpx.Limits(max_keepalive_connections=0)
+    with (
+        serving(seeded_settings, "--workers", "2") as base,
+        httpx.Client(base_url=base, timeout=60, limits=no_reuse) as client,
+    ):
+        admin = WebUser(client, "admin", "demo-admin-pass")  # type: ignore[arg-type]
+        status, page = upload(admin, "wamnet", HAKODATE_A.name, HAKODATE_A.read_bytes())
+        assert status == 200 and "完了しました" in page, page
+        for _ in range(10):  # whichever process answers, the import and its report are there
+            listed = admin.get("/admin/imports")
+            assert listed.status_code == 200 and HAKODATE_A.name in listed.text
+    imported = seeded_conn.execute(
+        "select count(*) from resource where source = 'wamnet' and area like '函館市%'"
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base + "/login", process)
-        # a new connection per request, so requests spread over both processes
-        with httpx.Client(
-            base_url=base, timeout=60, limits=httpx.Limits(max_keepalive_connections=0)
-        ) as client:
-            admin = WebUser(client, "admin", "demo-admin-pass")  # type: ignore[arg-type]
-            status, page = upload(admin, "wamnet", HAKODATE_A.name, HAKODATE_A.read_bytes())
-            assert status == 200 and "完了しました" in page, page
-            for _ in range(10):  # whichever process answers, the import and its report are there
-                listed = admin.get("/admin/imports")
-                assert listed.status_code == 200 and HAKODATE_A.name in listed.text
-        imported = seeded_conn.execute(
-            "select count(*) from resource where source = 'wamnet' and area like '函館市%'"
-        )
-        assert imported.fetchone()[0] > 0
-    finally:
-        os.killpg(process.pid, 15)
-        process.wait(timeout=30)
+    assert imported.fetchone()[0] > 0
