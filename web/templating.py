@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from matcher import vocabulary
 from matcher.accounts import ROLE_LABELS
+from matcher.matching.scoring import PART_LABELS, fit_label
 from matcher.placements.model import ACTION_LABELS, END_REASONS, STATUS_LABELS
 from matcher.vocabulary import LABELS
 
@@ -31,6 +32,7 @@ def _when(value: date | datetime | None) -> str:
 
 templates.env.filters["label"] = _label
 templates.env.filters["when"] = _when
+templates.env.filters["fit_label"] = fit_label
 templates.env.globals.update(
     LABELS={enum.__name__: labels for enum, labels in LABELS.items()},
     STAGES=vocabulary.STAGES,
@@ -40,6 +42,7 @@ templates.env.globals.update(
     END_REASONS=END_REASONS,
     ACTION_LABELS=ACTION_LABELS,
     ROLE_LABELS=ROLE_LABELS,
+    PART_LABELS=PART_LABELS,
 )
 
 

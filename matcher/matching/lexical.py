@@ -1,37 +1,107 @@
-"""The lexical part of the fit: character n-gram TF-IDF, since Japanese has no word spaces.
+"""The lexical part of the fit: shared content words, read with a Japanese morphological analyser.
 
-The index over every listing's text is fitted once per registry version and kept in memory.
+SudachiPy (with sudachidict-core) splits text into words and gives each its normalised form, so that
+ｶﾌｪ/カフェ and 淹れる/入れる meet, and its synonym groups, so that 料理/調理 and パソコン/PC meet. Only
+content words count (nouns, verbs, adjectives, adjectival nouns); particles, auxiliaries, numbers,
+light verbs (する・いる・なる) and the generic words of welfare writing (生活・施設・支援・準備…) weigh
+nothing. Listings and profiles are compared by TF-IDF cosine over those words and synonym groups;
+the index over every listing is fitted once per registry version and kept in memory.
 """
 
-import re
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-_CONTENT = re.compile(r"[\u4e00-\u9fff々\u30a0-\u30ffA-Za-z0-9]")
-_KATAKANA = re.compile(r"[\u30a0-\u30ff]+")
-_EDGE_KANA = re.compile(r"^[\u3040-\u309f・、。\s]+|[\u3040-\u309f・、。\s]+$")
+# Words so common in listings and needs that sharing them says nothing about fit (normalised forms).
 GENERIC = frozenset(
-    (
-        "作業 活動 参加 本人 希望 利用 支援 事業 一緒 自分 地域 "
-        "仕事 可能 場合 程度 以上 以下 時間 最初 少し 人数"
-    ).split()
+    """
+    生活 施設 支援 準備 利用 参加 活動 作業 事業 本人 希望 地域 可能 場合 程度 以上 以下 時間 最初
+    少し 人数 一緒 自分 人 方 者 こと 事 もの 物 ため 為 好き 得意 苦手 気持ち 様子 状態 必要 相談
+    対応 受け入れる 受入れ 受け入れ 話す 思う 言う 見る 行く 来る 出る 入る 持つ 考える 使う 始める
+    できる 出来る 分かる 行う 過ごす 通う 関わる 感じる 続ける 持てる 週 日 月 年 回 時 分 名 円
+    他 中 前 後 上 下 間 所 場 場所 今 毎日 毎週 日中 午前 午後 自宅 家族 さん 皆 みんな 多い 少ない
+    良い よい 無い ない 大きい 小さい 新しい 等 など 以外 全体 一部 部分 内容 仕事 受ける 得る
+    """.split()
 )
+_CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞"}
+_SKIP_SUBPOS = {"数詞", "助数詞可能", "非自立可能", "人名"}
+
+_local = threading.local()
+
+
+def _tokenizer() -> Any:
+    """A SudachiPy tokenizer per thread (they are not safe to share)."""
+    tokenizer = getattr(_local, "tokenizer", None)
+    if tokenizer is None:
+        from sudachipy import Dictionary, SplitMode
+
+        tokenizer = Dictionary(dict="core").tokenizer(mode=SplitMode.C)
+        _local.tokenizer = tokenizer
+        _local.split_a = SplitMode.A
+    return tokenizer
 
 
 def normalise(text: str) -> str:
-    """NFKC, so that full-width and half-width forms match."""
-    return unicodedata.normalize("NFKC", text)
+    """NFKC, so that full-width and half-width forms match, with invisible characters removed."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if unicodedata.category(ch) not in {"Cf", "Cc"} or ch in "\n\t")
+
+
+@dataclass(frozen=True)
+class Word:
+    """One content word: as written, its normalised form and its synonym groups."""
+
+    surface: str
+    form: str
+    synonyms: tuple[int, ...]
+
+
+def _is_content(pos: tuple[str, ...], form: str) -> bool:
+    if pos[0] not in _CONTENT_POS or pos[1] in _SKIP_SUBPOS or pos[2] in _SKIP_SUBPOS:
+        return False
+    if form in GENERIC or len(form) < 2 and not ("\u4e00" <= form <= "\u9fff"):
+        return False
+    return not form.isdigit()
+
+
+def content_words(text: str) -> list[Word]:
+    """The content words of a text in order; a compound's parts follow it (農作業 → 農作業, 作業)."""
+    tokenizer = _tokenizer()
+    words = []
+    for morpheme in tokenizer.tokenize(normalise(text)):
+        pos, form = morpheme.part_of_speech(), morpheme.normalized_form()
+        if _is_content(pos, form):
+            words.append(Word(morpheme.surface(), form, tuple(morpheme.synonym_group_ids())))
+        parts = morpheme.split(_local.split_a)
+        if len(parts) > 1:
+            for part in parts:
+                part_form = part.normalized_form()
+                if _is_content(part.part_of_speech(), part_form) and part_form != form:
+                    words.append(Word(part.surface(), part_form, tuple(part.synonym_group_ids())))
+    return words
+
+
+def features(text: str) -> list[str]:
+    """What the index counts: each content word's normalised form and its synonym groups."""
+    found = []
+    for word in content_words(text):
+        found.append(f"w:{word.form}")
+        found.extend(f"s:{group}" for group in word.synonyms)
+    return found
+
+
+def _identity(tokens: list[str]) -> list[str]:
+    return tokens
 
 
 @dataclass
 class LexicalIndex:
-    """TF-IDF vectors of every listing's text, by listing id."""
+    """TF-IDF vectors of every listing's content words, by listing id."""
 
     vectorizer: TfidfVectorizer
     matrix: Any
@@ -40,57 +110,57 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: dict[str, str]) -> "LexicalIndex":
-        """Fits character 2–3-grams on the listings' texts."""
+        """Fits the vocabulary and weights on the listings' texts."""
         ids = list(texts)
         vectorizer = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True, preprocessor=normalise
+            analyzer=_identity, sublinear_tf=True, dtype=np.float32, token_pattern=None
         )
-        matrix = vectorizer.fit_transform([texts[i] for i in ids] or [""])
+        documents = [features(texts[i]) for i in ids] or [[]]
+        if not any(documents):
+            documents = [["w:_"]]
+        matrix = vectorizer.fit_transform(documents)
         return cls(vectorizer, matrix, {rid: n for n, rid in enumerate(ids)}, texts)
+
+    def query_vector(self, query: str) -> Any:
+        """The query's TF-IDF vector in this index's vocabulary."""
+        return self.vectorizer.transform([features(query)])
 
     def scores(self, query: str, resource_ids: list[str]) -> dict[str, float]:
         """Cosine similarity of the query to each listing named."""
         known = [rid for rid in resource_ids if rid in self.row_of]
         if not known:
             return {}
-        vector = self.vectorizer.transform([query])
+        vector = self.query_vector(query)
         rows = self.matrix[[self.row_of[rid] for rid in known]]
         values = np.asarray((rows @ vector.T).todense()).ravel()
         return {rid: float(v) for rid, v in zip(known, values, strict=True)}
 
 
-def _whole_katakana(phrase: str, text: str) -> bool:
-    """False when an all-katakana phrase is only ever part of a longer katakana word in text."""
-    if not _KATAKANA.fullmatch(phrase):
-        return True
-    for match in re.finditer(re.escape(phrase), text):
-        before = text[match.start() - 1] if match.start() else ""
-        after = text[match.end()] if match.end() < len(text) else ""
-        if not _KATAKANA.fullmatch(before + after or "a"):
-            return True
-    return False
+def _pairs(query: str, text: str) -> Iterator[tuple[str, str]]:
+    """(word in the query, word in the text) for each content word they share, in the query's order."""
+    theirs = content_words(text)
+    by_form = {w.form: w for w in theirs}
+    by_group: dict[int, Word] = {}
+    for word in theirs:
+        for group in word.synonyms:
+            by_group.setdefault(group, word)
+    for word in content_words(query):
+        match = by_form.get(word.form) or next((by_group[g] for g in word.synonyms if g in by_group), None)
+        if match is not None:
+            yield word.surface, match.surface
 
 
 def shared_phrases(query: str, text: str, limit: int = 4) -> list[str]:
-    """The longest phrases the two texts share (content words, not particles), longest first."""
-    query, text = normalise(query), normalise(text)
+    """The content words both texts share, as 「料理」 or, for a synonym, 「料理（調理）」; longest first."""
     found: list[str] = []
-    i = 0
-    while i < len(query):
-        length = 0
-        while i + length < len(query) and query[i : i + length + 1] in text:
-            length += 1
-        phrase = _EDGE_KANA.sub("", query[i : i + length])
-        if (
-            len(phrase) >= 2
-            and _CONTENT.search(phrase)
-            and phrase not in GENERIC
-            and phrase not in found
-            and _whole_katakana(phrase, query)
-            and _whole_katakana(phrase, text)
-        ):
-            found.append(phrase)
-        i += max(length, 1)
+    seen: set[str] = set()
+    for mine, theirs in _pairs(query, text):
+        key = unicodedata.normalize("NFKC", theirs)
+        if key in seen or any(key in other and key != other for other in seen):
+            continue
+        seen.add(key)
+        same = unicodedata.normalize("NFKC", mine) == key
+        found.append(key if same else f"{unicodedata.normalize('NFKC', mine)}（{key}）")
     found = [p for p in found if not any(p != q and p in q for q in found)]
     return sorted(found, key=len, reverse=True)[:limit]
 

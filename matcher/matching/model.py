@@ -76,6 +76,13 @@ class Proposal:
     parts: dict[str, float]
     reasons: list[str] = field(default_factory=list)
 
+    @property
+    def fit_label(self) -> str:
+        """The fit as a coordinator reads it: ◎ とても合う / ○ 合う / △ 条件は満たす."""
+        from matcher.matching.scoring import fit_label
+
+        return fit_label(self.score)
+
     def out(self) -> ProposalOut:
         """As the documented JSON."""
         return ProposalOut(

@@ -11,6 +11,7 @@ from matcher import embedding
 from matcher.config import Settings
 from matcher.learning import effective_settings
 from matcher.matching import scoring
+from matcher.matching.calibration import calibration
 from matcher.matching.eligibility import eligible_programmes
 from matcher.matching.lexical import LexicalIndex, cached_index
 from matcher.matching.model import Candidate, Exclusion, MatchResult, Proposal
@@ -125,10 +126,11 @@ def rank(
     query = f"{profile.interests}\n{profile.narrative}"
     lexical = index.scores(query, [c.id for c in feasible])
     available = total_minutes(profile.availability)
+    dense = calibration(settings.embedding_model)
     proposals = []
     for c in feasible:
         parts = {
-            "dense": max(0.0, c.dense or 0.0),
+            "dense": dense.part(c.dense),
             "lexical": lexical.get(c.id, 0.0),
             "schedule": scoring.schedule_part(c, available),
             "distance": scoring.distance_part(c, profile),
@@ -144,17 +146,20 @@ def rank(
     return MatchResult(profile.id, proposals, excluded)
 
 
-def explain(result: MatchResult, profile: NeedsProfile, index: LexicalIndex, top: int | None) -> None:
+def explain(
+    result: MatchResult, profile: NeedsProfile, index: LexicalIndex, top: int | None, model: str
+) -> None:
     """Writes the reasons of the proposals that will be shown."""
-    describe(result.proposals[:top], profile, index)
+    describe(result.proposals[:top], profile, index, model)
 
 
-def describe(proposals: list[Proposal], profile: NeedsProfile, index: LexicalIndex) -> None:
-    """Writes the reasons of these proposals (those a page shows)."""
+def describe(proposals: list[Proposal], profile: NeedsProfile, index: LexicalIndex, model: str) -> None:
+    """Writes the reasons of these proposals (those a page shows); `model` made the dense similarity."""
+    threshold = calibration(model).reason
     for proposal in proposals:
         c = proposal.candidate
         description = index.texts.get(c.id, "")
-        proposal.reasons = proposal_reasons(c, profile, proposal.tier, description)
+        proposal.reasons = proposal_reasons(c, profile, proposal.tier, description, threshold)
 
 
 def propose(
@@ -189,7 +194,7 @@ def propose(
     )
     index = lexical_index(conn)
     result = rank(profile, rows, index, settings, today or date.today())
-    explain(result, profile, index, top)
+    explain(result, profile, index, top, spec.model)
     return result
 
 
@@ -265,7 +270,7 @@ def propose_top(
     )
     index = lexical_index(conn)
     result = rank(profile, rows, index, settings, today or date.today())
-    explain(result, profile, index, top)
+    explain(result, profile, index, top, spec.model)
     return result
 
 

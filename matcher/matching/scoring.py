@@ -66,6 +66,29 @@ def freshness_part(candidate: Candidate, today: date, fresh_days: int, stale_day
     return max(0.0, 1.0 - (age - fresh_days) / max(1, stale_days - fresh_days))
 
 
+# What a fit means to a coordinator. The cuts are the fit scores above which most labelled pairs were
+# graded excellent (◎) and good or better (○) with the default weights (matcher.evaluation.fit_label_cuts
+# on notebooks/data; the notebook prints them again for the weights in force).
+FIT_LABELS = ((0.50, "◎", "とても合う"), (0.43, "○", "合う"), (0.0, "△", "条件は満たす"))
+PART_LABELS = {
+    "dense": "意味の近さ",
+    "lexical": "共通する言葉",
+    "schedule": "日時の重なり",
+    "distance": "距離",
+    "reward": "報酬の希望",
+    "stage": "段階に合う",
+    "freshness": "掲載の確認日",
+}
+
+
+def fit_label(score: float) -> str:
+    """「◎ とても合う」「○ 合う」「△ 条件は満たす」 for a fit score."""
+    for cut, mark, text in FIT_LABELS:
+        if score >= cut:
+            return f"{mark} {text}"
+    return f"{FIT_LABELS[-1][1]} {FIT_LABELS[-1][2]}"
+
+
 def combine(parts: dict[str, float], weights: ScoreWeights) -> float:
     """The weighted mean of the parts."""
     weight = weights.as_dict()
