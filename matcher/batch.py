@@ -318,7 +318,16 @@ def _merge(
     kept = [(rid, tier, score) for rid, tier, score in carry.rows.get(profile.id, []) if rid not in stale]
     scored = rank(
         profile,
-        registry.candidates(profile, [(k, float(registry.vectors[k] @ vector)) for k in now_feasible]),
+        registry.candidates(
+            profile,
+            list(
+                zip(
+                    now_feasible,
+                    registry.similarity(np.array(now_feasible, np.int64), vector).tolist(),
+                    strict=True,
+                )
+            ),
+        ),
         index,
         settings,
         today,

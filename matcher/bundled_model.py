@@ -21,6 +21,7 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -159,7 +160,7 @@ def _normaliser(packed: Packed) -> object:
         for c, out in packed.normalisation.items()
         if out == " " and unicodedata.normalize("NFKC", chr(c)) != " "
     )
-    steps = [
+    steps: list[Any] = [
         normalizers.Replace(Regex(f"[{_escape(dropped)}]"), ""),
         normalizers.Replace(Regex(f"[{_escape(spaced)}]"), " "),
     ]

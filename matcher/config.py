@@ -24,13 +24,13 @@ class ScoreWeights(BaseModel):
 
     # Defaults chosen by 5-fold cross-validation on notebooks/data (66 labelled profiles): the mean of
     # the weights each fold's search found best (notebooks/01-matching-quality.ipynb shows the figures).
-    dense: float = Field(default=0.19, ge=0, description="meaning similarity of texts (pgvector)")
-    lexical: float = Field(default=0.41, ge=0, description="shared content words (SudachiPy, TF-IDF)")
-    schedule: float = Field(default=0.01, ge=0, description="share of the person's time the listing covers")
-    distance: float = Field(default=0.10, ge=0, description="nearer is better, within max_travel_km")
-    reward: float = Field(default=0.21, ge=0, description="reward matches the person's preference")
-    stage: float = Field(default=0.05, ge=0, description="the place suits the person's 段階")
-    freshness: float = Field(default=0.03, ge=0, description="how recently the host confirmed the listing")
+    dense: float = Field(default=0.15, ge=0, description="meaning similarity of texts (pgvector)")
+    lexical: float = Field(default=0.44, ge=0, description="shared content words (SudachiPy, TF-IDF)")
+    schedule: float = Field(default=0.03, ge=0, description="share of the person's time the listing covers")
+    distance: float = Field(default=0.07, ge=0, description="nearer is better, within max_travel_km")
+    reward: float = Field(default=0.27, ge=0, description="reward matches the person's preference")
+    stage: float = Field(default=0.04, ge=0, description="the place suits the person's 段階")
+    freshness: float = Field(default=0.02, ge=0, description="how recently the host confirmed the listing")
 
     def as_dict(self) -> dict[str, float]:
         """The weights by part name."""

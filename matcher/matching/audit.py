@@ -1,13 +1,15 @@
 """A plain-Python reading of the hard constraints of domain.md §6, independent of the SQL that
 classifies listings: the evaluation counts violations with it, and the property test checks the
-SQL against it."""
+SQL against it. Shared minutes come from schedule.py's interval routine (`week_intervals`, also
+behind the proposal reasons, the scoring and the numpy path), not from SQL's `week_minutes` bit
+strings, so the property test still sets two independent readings of a schedule side by side."""
 
 import math
 
 from matcher.matching.eligibility import eligible_programmes
 from matcher.profiles.model import NeedsProfile
 from matcher.registry.model import Resource
-from matcher.schedule import minutes
+from matcher.schedule import overlap, total_minutes
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -28,17 +30,8 @@ def listing_distance(resource: Resource, profile: NeedsProfile) -> float | None:
 
 
 def overlap_minutes(resource: Resource, profile: NeedsProfile) -> int:
-    """Shared minutes, counting each minute of the week once."""
-
-    def week(slots):  # type: ignore[no-untyped-def]
-        days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-        covered = set()
-        for s in slots:
-            base = days.index(s.day) * 1440
-            covered.update(range(base + minutes(s.start), base + minutes(s.end)))
-        return covered
-
-    return len(week(resource.schedule) & week(profile.availability))
+    """Shared minutes, counting each minute of the week once (schedule.py's interval routine)."""
+    return total_minutes(overlap(resource.schedule, profile.availability))
 
 
 def failed(resource: Resource, profile: NeedsProfile, min_overlap: int) -> set[str]:

@@ -14,7 +14,7 @@ from matcher.config import DEFAULT_MODEL
 
 @dataclass(frozen=True)
 class DenseCalibration:
-    """A model's cosine scale: floor ↦ 0, ceiling ↦ 1; `reason` is None when the model is not trusted to say."""
+    """A model's cosine scale: floor ↦ 0, ceiling ↦ 1; `reason` None: the model is never trusted to say."""
 
     floor: float
     ceiling: float

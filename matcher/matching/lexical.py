@@ -29,7 +29,7 @@ GENERIC = frozenset(
     """.split()
 )
 _CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞"}
-_SKIP_SUBPOS = {"数詞", "助数詞可能", "非自立可能", "人名"}
+_SKIP_SUBPOS = {"数詞", "助数詞可能", "副詞可能", "非自立可能", "人名"}
 
 _local = threading.local()
 

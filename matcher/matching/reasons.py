@@ -119,14 +119,19 @@ def tier_reason(c: Candidate, profile: NeedsProfile, tier: int) -> str:
     return "参加支援の受け入れ先です（既存事業ではありません）"
 
 
-def interest_reason(c: Candidate, profile: NeedsProfile, description: str, dense: float | None) -> str | None:
-    """Which of the person's words met which activity, or how close the texts are in meaning."""
+def interest_reason(
+    c: Candidate, profile: NeedsProfile, description: str, dense_threshold: float | None
+) -> str | None:
+    """Which of the person's content words met the activity's, or that the texts are close in meaning.
+
+    The meaning is claimed only above the model's calibrated threshold (none for an uncalibrated model).
+    """
     phrases = shared_phrases(f"{profile.interests}\n{profile.narrative}", f"{c.name}。{description}")
     if phrases:
         quoted = "".join(f"「{p}」" for p in phrases)
         return f"興味・希望の{quoted}が活動内容と重なります"
-    if dense is not None and dense >= 0.5:
-        return f"興味・希望と活動内容の意味が近いと判定しました（類似度 {dense:.2f}）"
+    if dense_threshold is not None and c.dense is not None and c.dense >= dense_threshold:
+        return "興味・希望と活動内容の意味が近いと判定しました"
     return None
 
 
@@ -156,10 +161,12 @@ def capacity_reason(c: Candidate) -> str:
     return f"受け入れ可能 {c.capacity_open}名{total}"
 
 
-def proposal_reasons(c: Candidate, profile: NeedsProfile, tier: int, description: str) -> list[str]:
+def proposal_reasons(
+    c: Candidate, profile: NeedsProfile, tier: int, description: str, dense_threshold: float | None = None
+) -> list[str]:
     """2–5 reasons: tier, interests, days and hours, capacity when unknown, distance, accommodations."""
     reasons = [tier_reason(c, profile, tier)]
-    interest = interest_reason(c, profile, description, c.dense)
+    interest = interest_reason(c, profile, description, dense_threshold)
     if interest:
         reasons.append(interest)
     reasons.append(schedule_reason(c, profile))

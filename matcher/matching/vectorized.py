@@ -3,7 +3,6 @@ fast path. The rules are those of `exclusion_codes` (SQL) and `audit.failed` (pl
 property test checks that all three agree."""
 
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +12,7 @@ from psycopg.rows import dict_row
 
 from matcher.matching.model import Candidate
 from matcher.profiles.model import NeedsProfile
-from matcher.schedule import DAY_ORDER, Slot, SlotLike, minutes
+from matcher.schedule import Slot, week_intervals
 from matcher.sql import queries
 from matcher.vocabulary import Accommodation, Programme
 
@@ -21,21 +20,6 @@ SQL = queries("vectorized")
 ACCOMMODATION_BITS = {str(a): 1 << i for i, a in enumerate(Accommodation)}
 PROGRAMMES = [str(p) for p in Programme]
 EARTH_KM = 6371.0088
-
-
-def week_intervals(slots: Sequence[SlotLike]) -> list[tuple[int, int]]:
-    """Slots as merged, disjoint minute intervals of the week (so that overlaps count each minute once)."""
-    spans = sorted(
-        (DAY_ORDER.index(s.day) * 1440 + minutes(s.start), DAY_ORDER.index(s.day) * 1440 + minutes(s.end))
-        for s in slots
-    )
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def _bits(codes: list[str]) -> int:
@@ -178,6 +162,11 @@ class Registry:
             {code: int(mask.sum()) for code, mask in self.failures(profile, eligible, min_overlap).items()}
         )
 
+    def similarity(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """Cosines of these listings to a profile's vector, in float64 so that any subset gives the same
+        value for a listing (the calibrated dense part magnifies float32 rounding)."""
+        return self.vectors[rows].astype(np.float64) @ np.asarray(vector, dtype=np.float64)
+
     def candidate(self, k: int, distance: float, overlap: int, dense: float) -> Candidate:
         """Listing k as a feasible Candidate (with the values reasons quote)."""
         r = self.rows[k]
@@ -222,7 +211,7 @@ class Registry:
             return [], False
         rows = rows[self.has_vector[rows]]
         tier1 = np.array([self.rows[k]["programme"] in eligible for k in rows], bool)
-        similarity = self.vectors[rows] @ vector
+        similarity = self.similarity(rows, vector)
         distance = self.distances(profile)
         chosen: list[tuple[int, float]] = []
         saturated = bool(tier1.sum() > pool or (~tier1).sum() > pool)

@@ -24,13 +24,15 @@ DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 @st.composite
 def slots(draw: st.DrawFn, min_size: int = 0) -> list[dict[str, str]]:
-    result = []
+    """Up to 4 slots, often several on one day that overlap or touch (the models merge them)."""
+    result: list[dict[str, str]] = []
     for _ in range(draw(st.integers(min_size, 4))):
         start = draw(st.integers(12, 40)) * 30
         end = min(start + draw(st.integers(1, 12)) * 30, 1440)
+        same_day = bool(result) and draw(st.booleans())
         result.append(
             {
-                "day": draw(st.sampled_from(DAYS)),
+                "day": result[-1]["day"] if same_day else draw(st.sampled_from(DAYS)),
                 "start": f"{start // 60:02d}:{start % 60:02d}",
                 "end": f"{end // 60:02d}:{end % 60:02d}",
             }

@@ -56,7 +56,24 @@ def test_the_profile_page_shows_this_weeks_proposals_and_what_changed(
     run_batch(seeded_conn, seeded_settings, week="2026-W48")
     page = coordinator.get("/profiles/p19").text
     assert "週次処理の提案（2026-W48）" in page
-    assert "2026-W47 からの変化" in page and "提案から外れた" in page
+    assert "前回（2026-W47）からの変化" in page and "提案から外れた" in page
+    assert "None" not in page
+
+
+def test_the_first_week_says_there_is_nothing_to_compare_and_ties_each_proposal_to_the_live_list(
+    coordinator: WebUser, seeded_conn: psycopg.Connection, seeded_settings: Settings
+) -> None:
+    first = run_batch(seeded_conn, seeded_settings, week="2026-W47")
+    mine = [p for p in first.proposals if p.profile_id == "p19"]
+    page = coordinator.get("/profiles/p19").text
+    weekly = page[page.index('id="weekly"') : page.index('id="proposals"')]
+    assert "None" not in weekly and "初めての週次処理です" in weekly
+    assert "順位が違うことがあります" in weekly  # why the two lists may differ is said, not left to guess
+    assert weekly.count("今の提案では") == len(mine)
+    seeded_conn.execute("update resource set capacity_open = 0 where id = %s", [mine[0].resource_id])
+    seeded_conn.commit()
+    weekly = coordinator.get("/profiles/p19").text
+    assert "今は提案に入っていません" in weekly
 
 
 def test_old_listings_are_flagged_on_proposals(coordinator: WebUser, seeded_conn: psycopg.Connection) -> None:

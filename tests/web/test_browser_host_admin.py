@@ -68,7 +68,8 @@ def test_host_updates_confirms_and_accepts_a_referral(
         "select capacity_open, assured_at, schedule from resource where id = 'r01'"
     ).fetchone()
     assert capacity == 1 and assured == date.today()
-    assert {"day": "sat", "start": "13:00", "end": "16:00"} in schedule
+    saturday = [s for s in schedule if s["day"] == "sat"]  # the new 13:00–16:00 merged with 10:00–15:00
+    assert saturday == [{"day": "sat", "start": "10:00", "end": "16:00"}]
 
 
 def test_admin_imports_manages_accounts_and_reads_the_audit_log(

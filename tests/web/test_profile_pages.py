@@ -117,3 +117,22 @@ def test_editing_changes_the_profile_and_is_audited(
         "select before, after from audit_log where entity = 'profile' and entity_id = 'p02' and action = 'update'"
     ).fetchone()
     assert before["max_travel_km"] == 3.0 and after["max_travel_km"] == 5.0
+
+
+def test_each_proposal_shows_a_fit_label_and_the_parts_behind_it(
+    coordinator: WebUser, seeded_conn: psycopg.Connection
+) -> None:
+    from matcher.config import Settings
+    from matcher.matching.propose import propose
+    from matcher.matching.scoring import fit_label
+
+    page = coordinator.get("/profiles/p19").text
+    result = propose(seeded_conn, Settings(), profile_id="p19", top=3)
+    for proposal in result.proposals[:3]:
+        card = page[page.index(f'id="proposal-{proposal.candidate.id}"') :][:4000]
+        assert fit_label(proposal.score) in card  # ◎ とても合う / ○ 合う / △ 条件は満たす
+        assert "合う度合いの内訳" in card and "共通する言葉" in card and "意味の近さ" in card
+    assert not re.search(r"適合度 0\.\d\d", page)  # the raw number is behind the disclosure only
+    assert (
+        fit_label(0.9).startswith("◎") and fit_label(0.45).startswith("○") and fit_label(0.1).startswith("△")
+    )

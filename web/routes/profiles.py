@@ -10,6 +10,7 @@ from matcher import batch, embedding
 from matcher.areas import all_areas
 from matcher.config import Settings
 from matcher.matching.propose import describe, lexical_index, propose
+from matcher.matching.relax import NearlySection, nearly_feasible, nearly_section
 from matcher.placements.model import FOLLOWUP_MONTHS
 from matcher.placements.service import followups_of, placements_of
 from matcher.profiles.model import NeedsProfile
@@ -171,7 +172,7 @@ def workspace_context(conn: Conn, settings: Settings, profile: NeedsProfile, **e
         ]
         for tier, group in tiers.items()
     }
-    describe(shown[1] + shown[2], profile, lexical_index(conn))
+    describe(shown[1] + shown[2], profile, lexical_index(conn), settings.embedding_model)
     placements = placements_of(conn, profile_id=profile.id)
     followups = followups_of(conn, profile_id=profile.id)
     weekly = weekly_summary(conn, profile.id)
@@ -194,7 +195,9 @@ def workspace_context(conn: Conn, settings: Settings, profile: NeedsProfile, **e
         "today": date.today(),
         "fresh_days": settings.fresh_days,
         "weekly": weekly,
+        "live": {p.candidate.id: (n, p) for n, p in enumerate(result.proposals, start=1)},
         "names": names,
+        "nearly": nearly_section(conn, settings, profile, result.proposals),
     } | extra
 
 
@@ -223,6 +226,7 @@ def profile_page(
     session: CoordinatorSession,
     every_proposal: Annotated[bool, Query(alias="all")] = False,
     excluded: bool = False,
+    nearly: bool = False,
 ) -> HTMLResponse:
     """ニーズプロファイル: 提案（既存事業・参加支援）、除外、配置とフォローアップ.
 
@@ -234,6 +238,10 @@ def profile_page(
         result = propose(conn, settings, profile_id=profile.id, top=0, profile=profile)
         template = "profiles/_excluded.html" if is_htmx(request) else "profiles/excluded.html"
         return render(request, template, {"profile": profile, "excluded": result.excluded})
+    if nearly:
+        section = NearlySection(nearly_feasible(conn, settings, profile), True)
+        template = "profiles/_nearly_list.html" if is_htmx(request) else "profiles/nearly.html"
+        return render(request, template, {"profile": profile, "nearly": section})
     template = "profiles/_workspace.html" if is_htmx(request) else "profiles/page.html"
     return render(
         request, template, workspace_context(conn, settings, profile, every_proposal=every_proposal)

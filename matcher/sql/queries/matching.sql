@@ -100,3 +100,16 @@ where r.programme = any(%(eligible)s)
   and not exists (select 1 from placement pl where pl.profile_id = p.id and pl.resource_id = r.id
                   and pl.status not in ('ended', 'cancelled'))
 order by r.name;
+
+-- name: nearly_feasible
+-- Listings failing exactly one changeable constraint, not turned down for nor placed with the profile.
+select r.id, c.codes[1] as code
+from needs_profile p
+cross join resource r
+cross join lateral (select exclusion_codes(r, p, %(eligible)s, %(min_overlap)s) as codes) c
+where p.id = %(profile_id)s and r.status = 'active'
+  and cardinality(c.codes) = 1 and c.codes[1] = any(%(changeable)s)
+  and not exists (select 1 from rejection rj where rj.profile_id = p.id and rj.resource_id = r.id)
+  and not exists (select 1 from placement pl where pl.profile_id = p.id and pl.resource_id = r.id
+                  and pl.status not in ('ended', 'cancelled'))
+order by r.id;
