@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import psycopg
-from psycopg import sql
 
 from matcher import bundled_model
 from matcher.config import DEFAULT_MODEL, Settings, get_settings
@@ -174,16 +173,10 @@ def store(conn: psycopg.Connection, spec: EmbeddingSpec, todo: Pending, vectors:
 
 
 def ensure_index(conn: psycopg.Connection, dim: int) -> None:
-    """The HNSW (cosine) index for vectors of this dimension, created once."""
-    name = sql.Identifier(f"resource_embedding_hnsw_{dim}")
+    """The HNSW (cosine) index for vectors of this dimension, created once (by the schema's owner, through
+    the security-definer function of migration 0012, so that the application's role needs no DDL)."""
     with conn.transaction():
-        conn.execute(
-            sql.SQL(
-                "create index if not exists {name} on resource_embedding"
-                " using hnsw ((embedding::vector({dim})) vector_cosine_ops)"
-                " where vector_dims(embedding) = {dim}"
-            ).format(name=name, dim=sql.Literal(dim))
-        )
+        conn.execute("select ensure_embedding_index(%s)", [dim])
 
 
 def sync(
