@@ -23,7 +23,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/matcher db migrate
 	$(BIN)/matcher seed
-	$(BIN)/matcher demo-accounts
+	$(BIN)/matcher demo-accounts --port $(PORT)
 	$(BIN)/matcher serve --port $(PORT)
 
 # Debian's Chromium (driven by Playwright) and Japanese fonts for the browser tests.

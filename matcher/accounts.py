@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,6 +52,62 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+MAX_NAME = 100
+FORMULA_STARTS = ("=", "+", "-", "@")
+# Characters that show as nothing or as blank although they are not a space (Unicode's Default_Ignorable
+# code points outside the Cf category, and blank letters).
+_INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u034f\u17b4\u17b5\u180b\u180c\u180d\u2800")
+
+
+def name_key(name: str) -> str:
+    """What two names that look alike share: NFKC, then case-folded (「ＡＤＭＩＮ」 and 「admin」 alike)."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+
+
+def clean_name(name: str) -> str:
+    """An account name in NFKC, or AccountError saying why it cannot be one.
+
+    Refused: empty, longer than MAX_NAME, control, format (zero-width, direction) or other invisible
+    characters, line or paragraph separators, a blank other than a single space between words, and a
+    first character a spreadsheet reads as a formula (= + - @)."""
+    name = unicodedata.normalize("NFKC", name).strip()
+    if not name:
+        raise AccountError("名前を入れてください")
+    if len(name) > MAX_NAME:
+        raise AccountError(f"名前は{MAX_NAME}文字までにしてください")
+    for char in name:
+        category = unicodedata.category(char)
+        if (
+            category[0] in "C"
+            or category in ("Zl", "Zp")
+            or char in _INVISIBLE
+            or (category == "Zs" and char != " ")
+        ):
+            raise AccountError(
+                f"名前に使えない文字（制御文字や見えない文字 U+{ord(char):04X}）が入っています"
+            )
+    if "  " in name:
+        raise AccountError("名前の中の空白は1つずつにしてください")
+    if name.startswith(FORMULA_STARTS):
+        raise AccountError("名前の先頭に = + - @ は使えません（表計算ソフトで数式と読まれるため）")
+    return name
+
+
+def check_new_name(conn: psycopg.Connection, name: str) -> str:
+    """The cleaned name, refused when it or a look-alike of it (same NFKC case-folded form) exists.
+
+    Call inside the creating transaction: it takes a lock so that look-alikes cannot be made at once."""
+    name = clean_name(name)
+    conn.execute(SQL.lock_names)
+    key = name_key(name)
+    for (existing,) in conn.execute(SQL.all_names):
+        if existing == name:
+            raise AccountError(f"利用者「{name}」はすでにあります")
+        if name_key(existing) == key:
+            raise AccountError(f"利用者「{existing}」と紛らわしい名前です。別の名前にしてください")
+    return name
+
+
 def create_user(
     conn: psycopg.Connection,
     *,
@@ -60,19 +117,19 @@ def create_user(
     password: str | None = None,
     actor: str | None = None,
 ) -> tuple[User, str]:
-    """Creates an account (a host tied to its listings) and returns it with a new API token."""
+    """Creates an account (a host tied to its listings) and returns it with a new API token.
+
+    The name is stored in NFKC; see clean_name and check_new_name for what is refused."""
     password_hash = hash_password(password) if password is not None else None
     if role not in ROLES:
         raise AccountError(f"役割「{role}」はありません（{', '.join(ROLES)} のいずれか）")
-    if not name.strip():
-        raise AccountError("名前を入れてください")
+    name = clean_name(name)
     resource_ids = resource_ids or []
     if resource_ids and role != "provider":
         raise AccountError("社会資源に結びつけられるのは受け入れ先（provider）の利用者だけです")
     token = secrets.token_urlsafe(32)
     with conn.transaction():
-        if conn.execute(SQL.user_by_name, {"name": name}).fetchone():
-            raise AccountError(f"利用者「{name}」はすでにあります")
+        name = check_new_name(conn, name)
         missing = [
             rid for rid in resource_ids if not conn.execute(SQL.resource_exists, {"id": rid}).fetchone()
         ]
@@ -122,10 +179,22 @@ def authenticate(conn: psycopg.Connection, *, name: str, password: str) -> User 
 
 
 def set_password(conn: psycopg.Connection, *, name: str, password: str) -> None:
-    """Replaces an account's password."""
+    """Replaces an account's password and ends every session and API token it had."""
     with conn.transaction():
         if conn.execute(SQL.set_password, {"name": name, "hash": hash_password(password)}).rowcount != 1:
             raise AccountError(f"利用者「{name}」はありません")
+        row = conn.execute(SQL.user_id_by_name, {"name": name}).fetchone()
+        assert row is not None
+        end_access(conn, user_id=int(row[0]))
+
+
+def end_access(conn: psycopg.Connection, *, user_id: int) -> int:
+    """Ends every browser session and revokes every API token of an account; returns how many tokens.
+
+    Nothing brings them back: a re-enabled account signs in again and is given new tokens."""
+    with conn.transaction():
+        conn.execute(SQL.end_sessions, {"user_id": user_id})
+        return len(conn.execute(SQL.delete_tokens, {"user_id": user_id}).fetchall())
 
 
 @dataclass(frozen=True)
@@ -216,6 +285,8 @@ def set_disabled(conn: psycopg.Connection, *, user_id: int, disabled: bool, acto
     with conn.transaction():
         name, _role = _account_name(conn, user_id)
         conn.execute(SQL.set_disabled, {"id": user_id, "disabled": disabled})
+        if disabled:
+            end_access(conn, user_id=user_id)
         audit.record(
             conn,
             actor=actor,
@@ -251,25 +322,125 @@ def link_listings(conn: psycopg.Connection, *, user_id: int, resource_ids: list[
 
 
 def reset_password(conn: psycopg.Connection, *, user_id: int, password: str, actor: str) -> None:
-    """Sets a new password for an account, audited (the password itself is never logged)."""
+    """Sets a new password for an account, audited (the password itself is never logged); every session
+    and API token of the account ends."""
     with conn.transaction():
         name, _role = _account_name(conn, user_id)
         set_password(conn, name=name, password=password)
         audit.record(conn, actor=actor, action="password", entity="account", entity_id=name)
 
 
-def login_blocked(
-    conn: psycopg.Connection, *, name: str, address: str, limit: int, window: timedelta
-) -> bool:
-    """True when this name or this address has failed to log in `limit` times within the window."""
-    row = conn.execute(SQL.recent_failures, {"name": name, "address": address, "window": window}).fetchone()
-    by_name, by_address = row if row else (0, 0)
-    return by_name >= limit or by_address >= limit * 4
+@dataclass(frozen=True)
+class LoginLimits:
+    """How many tries a window allows: per account name, and per client address (failed checks only)."""
+
+    per_account: int
+    per_address: int
+    window: timedelta
 
 
-def note_login(conn: psycopg.Connection, *, name: str, address: str, succeeded: bool) -> None:
-    """Remembers a failed login, or clears the account's failures after a success."""
+def _attempt_key(name: str) -> str:
+    # look-alike spellings of one name (ＡＤＭＩＮ, Admin) share one counter
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def begin_login(conn: psycopg.Connection, *, name: str, address: str, limits: LoginLimits) -> bool:
+    """Counts this try BEFORE its password is checked; False (check nothing) when a limit is used up.
+
+    Each count is one statement whose row lock orders concurrent tries, committed at once, so N
+    simultaneous tries against a limit of L check at most L passwords. A try refused because of the
+    address is given back to both counters (no password was checked).
+    """
     with conn.transaction():
-        conn.execute(
-            SQL.clear_failures if succeeded else SQL.record_failure, {"name": name, "address": address}
-        )
+        window = {"window": limits.window}
+        account = {"kind": "account", "key": _attempt_key(name)}
+        row = conn.execute(SQL.count_login_attempt, account | window).fetchone()
+        if row is None or row[0] > limits.per_account:
+            return False
+        by_address = {"kind": "address", "key": address}
+        row = conn.execute(SQL.count_login_attempt, by_address | window).fetchone()
+        if row is None or row[0] > limits.per_address:
+            conn.execute(SQL.release_login_attempt, by_address)
+            conn.execute(SQL.release_login_attempt, account)
+            return False
+    return True
+
+
+def end_login(conn: psycopg.Connection, *, name: str, address: str, succeeded: bool) -> None:
+    """After the check: a success clears the account's tries and gives its address try back; a failure
+    stays counted on both."""
+    if not succeeded:
+        return
+    with conn.transaction():
+        conn.execute(SQL.clear_login_attempts, {"name": _attempt_key(name)})
+        conn.execute(SQL.release_login_attempt, {"kind": "address", "key": address})
+
+
+# --- API tokens: listed (never shown again), revoked, issued, and when each was last used -------------
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """An API token as it is listed: never the token itself, only its id and when it was used."""
+
+    id: int
+    user_id: int
+    user_name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+def list_tokens(conn: psycopg.Connection, *, user_id: int | None = None) -> list[TokenInfo]:
+    """The API tokens of one account (or of all), by account name and id."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return [TokenInfo(**row) for row in cur.execute(SQL.list_tokens, {"user_id": user_id})]
+
+
+def account_id(conn: psycopg.Connection, name: str) -> int:
+    """The id of the account with this name, or AccountError."""
+    row = conn.execute(SQL.user_id_by_name, {"name": name}).fetchone()
+    if row is None:
+        raise AccountError(f"利用者「{name}」はありません")
+    return int(row[0])
+
+
+def revoke_tokens(
+    conn: psycopg.Connection, *, user_id: int, token_id: int | None = None, actor: str
+) -> list[int]:
+    """Revokes one API token of an account (token_id) or all of them (None), audited; returns the ids."""
+    with conn.transaction():
+        name, _role = _account_name(conn, user_id)
+        if token_id is None:
+            revoked = [row[0] for row in conn.execute(SQL.delete_tokens, {"user_id": user_id})]
+        else:
+            params = {"user_id": user_id, "token_id": token_id}
+            revoked = [row[0] for row in conn.execute(SQL.delete_token, params)]
+            if not revoked:
+                raise AccountError(f"利用者「{name}」にトークン {token_id} はありません")
+        if revoked:
+            audit.record(
+                conn,
+                actor=actor,
+                action="revoke_token",
+                entity="account",
+                entity_id=name,
+                after={"token_id": revoked},
+            )
+    return revoked
+
+
+def issue_token(conn: psycopg.Connection, *, user_id: int, actor: str) -> str:
+    """A new API token for an enabled account (shown once; only its hash is stored), audited."""
+    token = secrets.token_urlsafe(32)
+    with conn.transaction():
+        name, _role = _account_name(conn, user_id)
+        if conn.execute(SQL.is_disabled, {"id": user_id}).fetchone() == (True,):
+            raise AccountError("無効な利用者にはトークンを発行できません")
+        conn.execute(SQL.insert_token, {"token_hash": token_hash(token), "user_id": user_id})
+        audit.record(conn, actor=actor, action="issue_token", entity="account", entity_id=name)
+    return token
+
+
+def note_token_use(conn: psycopg.Connection, token: str) -> None:
+    """Records that an API token was just used (written at most once a minute per token)."""
+    conn.execute(SQL.note_token_use, {"token_hash": token_hash(token)})

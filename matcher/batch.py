@@ -6,6 +6,7 @@ it stopped; nothing of the week is published until the assignment is written who
 advisory lock lets only one run go at a time.
 """
 
+import contextlib
 import re
 import time
 from collections import Counter
@@ -111,6 +112,7 @@ def run_batch(
     conn.commit()
     autocommit, conn.autocommit = conn.autocommit, True  # each staged profile commits on its own
     try:
+        _notice_a_lost_client(conn)
         if not conn.execute(SQL.try_lock).fetchone()[0]:  # type: ignore[index]
             raise BatchBusy("別の週次処理が実行中です。終わってからもう一度実行してください")
         try:
@@ -119,6 +121,13 @@ def run_batch(
             conn.execute(SQL.unlock)
     finally:
         conn.autocommit = autocommit
+
+
+def _notice_a_lost_client(conn: psycopg.Connection) -> None:
+    """Has the server end this session soon after its process dies, even mid-query, so that the batch's
+    lock is let go at once and a new run is not refused (PostgreSQL 14 and later; best effort)."""
+    with contextlib.suppress(psycopg.Error):
+        conn.execute("set client_connection_check_interval = '1s'")
 
 
 def _run(conn: psycopg.Connection, settings: Settings, week: str, progress: Progress) -> BatchResult:
@@ -491,7 +500,7 @@ class RunRecord:
     """One week's run as the admin console lists it."""
 
     week: str
-    status: str
+    status: str  # running, done, or interrupted (marked running, but no session holds the batch's lock)
     started_at: Any
     finished_at: Any
     published_at: Any

@@ -63,11 +63,38 @@ def migrate() -> None:
     """スキーマを最新にします（何度実行しても同じ結果）。"""
     settings = get_settings()
     try:
-        with db.connect(settings, up_to_date=False) as conn:
-            applied = db.migrate(conn)
+        applied = db.migrate_settings(settings)
     except db.DatabaseError as exc:
         fail([str(exc)])
     typer.echo(f"適用: {', '.join(applied)}" if applied else "スキーマは最新です")
+
+
+@db_app.command("create-roles")
+def create_roles(
+    owner_password: Annotated[
+        str | None, typer.Option(help="スキーマ所有者 matcher_owner のパスワード（マイグレーション用）")
+    ] = None,
+    app_password: Annotated[
+        str | None, typer.Option(help="アプリのロール matcher_app のパスワード（matcher serve などが使う）")
+    ] = None,
+) -> None:
+    """MATCHER_DATABASE_URL（スーパーユーザー）のデータベースに所有者ロールとアプリのロールを作ります。
+
+    スキーマを matcher_owner の持ち物にして最新にし、matcher_app にはデータの読み書きだけを許します
+    （監査ログは追記のみ）。表示される2つの URL を MATCHER_MIGRATION_DATABASE_URL と MATCHER_DATABASE_URL に
+    設定してください。何度実行しても同じ結果です（復元の後にも実行してください）。"""
+    settings = get_settings()
+    if not settings.database_url:
+        fail(["組み込みPostgreSQLでは、ロールは起動時に自動で作られます（この操作は不要です）。"])
+    try:
+        owner, app_url = db.create_roles(
+            settings.database_url or "", owner_password=owner_password, app_password=app_password
+        )
+    except (db.DatabaseError, psycopg.Error) as exc:
+        fail([f"ロールを作れません: {exc}"])
+        raise
+    typer.echo(f"MATCHER_MIGRATION_DATABASE_URL={owner}")
+    typer.echo(f"MATCHER_DATABASE_URL={app_url}")
 
 
 @import_app.command("resources")
@@ -91,7 +118,10 @@ def import_hsds(file: FileArg, embed: EmbedOption = True) -> None:
     """Open Referral HSDS 3 のサービス（JSON）を社会資源として追加・更新します。"""
     from matcher.registry.importer import import_hsds as run
 
-    _run_import(lambda conn: run(conn, read_file(file), file.name, actor=cli_actor()), embed)
+    try:
+        _run_import(lambda conn: run(conn, read_file(file), file.name, actor=cli_actor()), embed)
+    except RecursionError:  # the nesting is checked before parsing; this is the last line of defence
+        fail([f"{file.name}: JSON の入れ子が深すぎるため読み込みませんでした（何も書き込んでいません）"])
 
 
 @import_app.command("wamnet")
@@ -199,16 +229,73 @@ def user_create(
     resource: Annotated[
         list[str] | None, typer.Option(help="受け入れ先が編集できる社会資源の id（複数可）")
     ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(help="ウェブ画面にログインするためのパスワード（10文字以上。なければ API のみ）"),
+    ] = None,
 ) -> None:
     """利用者を作り、API トークンを標準出力に出します（トークンは再表示できません）。"""
     from matcher.accounts import AccountError, create_user
 
     try:
         with db.connect(get_settings()) as conn:
-            _user, token = create_user(conn, name=name, role=role, resource_ids=resource or [])
+            _user, token = create_user(
+                conn,
+                name=name,
+                role=role,
+                resource_ids=resource or [],
+                password=password,
+                actor=cli_actor(),
+            )
     except AccountError as exc:
         fail([str(exc)])
     typer.echo(token)
+
+
+@user_app.command("tokens")
+def user_tokens(
+    name: Annotated[str | None, typer.Argument(help="利用者名（省略するとすべての利用者）")] = None,
+) -> None:
+    """API トークンの一覧: id・利用者・作成日時・最後に使われた日時（トークンそのものは出しません）。"""
+    from matcher.accounts import AccountError, account_id, list_tokens
+
+    try:
+        with db.connect(get_settings()) as conn:
+            tokens = list_tokens(conn, user_id=account_id(conn, name) if name is not None else None)
+    except AccountError as exc:
+        fail([str(exc)])
+    for t in tokens:
+        used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "未使用"
+        typer.echo(f"{t.id}\t{t.user_name}\t作成 {t.created_at:%Y-%m-%d %H:%M}\t最終使用 {used}")
+
+
+@user_app.command("revoke-token")
+def user_revoke_token(
+    name: Annotated[str, typer.Argument(help="利用者名")],
+    token_id: Annotated[
+        int | None, typer.Argument(help="取り消すトークンの id（matcher user tokens で確認）", min=1)
+    ] = None,
+    all_tokens: Annotated[bool, typer.Option("--all", help="その利用者のトークンをすべて取り消す")] = False,
+) -> None:
+    """API トークンを取り消します（1つを id で、または --all ですべて）。取り消しは監査ログに残ります。"""
+    from matcher.accounts import AccountError, account_id, revoke_tokens
+
+    if (token_id is None) != all_tokens:
+        fail(["トークンの id か --all のどちらか一方を指定してください"])
+    try:
+        with db.connect(get_settings()) as conn:
+            revoked = revoke_tokens(
+                conn,
+                user_id=account_id(conn, name),
+                token_id=None if all_tokens else token_id,
+                actor=cli_actor(),
+            )
+    except AccountError as exc:
+        fail([str(exc)])
+    typer.echo(
+        f"{len(revoked)}件のトークンを取り消しました"
+        + (f"（{', '.join(map(str, revoked))}）" if revoked else "")
+    )
 
 
 @export_app.command("resources")
@@ -303,14 +390,20 @@ def batch_run(
 
 
 @app.command("demo-accounts")
-def demo_accounts() -> None:
+def demo_accounts(
+    host: Annotated[str | None, typer.Option(help="serve が待ち受けるアドレス（表示用）")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="serve が待ち受けるポート（表示用、既定は MATCHER_PORT）")
+    ] = None,
+) -> None:
     """デモ用のアカウント（コーディネーター・受け入れ先・管理者）を作り、ログイン情報を表示します。"""
     from matcher.accounts import ROLE_LABELS, ensure_demo_accounts
 
     settings = get_settings()
     with db.connect(settings) as conn:
         accounts = ensure_demo_accounts(conn)
-    typer.echo(f"デモ用アカウント（http://{settings.host}:{settings.port}/login）:")
+    host, port = host or settings.host, port or settings.port
+    typer.echo(f"デモ用アカウント（http://{host}:{port}/login）:")
     for name, role, password, resources in accounts:
         listings = f"  担当の社会資源: {', '.join(resources)}" if resources else ""
         typer.echo(f"  {ROLE_LABELS[role]:　<8} 利用者名 {name:<12} パスワード {password}{listings}")
@@ -332,17 +425,21 @@ def serve(
     """Web 画面と API を起動します。"""
     import uvicorn
 
-    from web.app import create_app
-
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
     typer.echo(f"参加支援マッチング: http://{host}:{port}/ で起動します（止めるには Ctrl+C）")
-    if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
-    else:  # each process builds the app from the same environment
-        uvicorn.run(
-            "web.app:create_app", factory=True, workers=workers, host=host, port=port, log_level="warning"
-        )
+    # Each process builds the app from the same environment (the domain never imports the web layer).
+    # Forwarded headers are read by the app itself, only from MATCHER_TRUSTED_PROXIES: uvicorn's own
+    # handling would trust any client on loopback.
+    uvicorn.run(
+        "web.app:create_app",
+        factory=True,
+        workers=workers if workers > 1 else None,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=False,
+    )
 
 
 BackupFileArg = Annotated[Path, typer.Argument(help="バックアップのファイル", show_default=False)]

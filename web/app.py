@@ -18,6 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from matcher import db, embedding
 from matcher.config import Settings, get_settings
 from matcher.registry.host import NotYourListing
+from web.body_limit import BodyLimit
+from web.proxies import TrustedProxies
 from web.routes import (
     admin,
     api_hsds,
@@ -169,5 +171,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in routers:
         app.include_router(module.router)
     install_error_pages(app)
+    # outermost last: the client and scheme are resolved first, then every answer gets the security
+    # headers, and the body is read whole (deadline, size, finite JSON) before any route takes a
+    # database connection
+    app.add_middleware(BodyLimit, settings=settings)
     install_security_headers(app)
+    app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)
     return app

@@ -6,7 +6,7 @@ from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from matcher.accounts import User, user_for_token
+from matcher.accounts import User, note_token_use, user_for_token
 from web.deps import Conn
 
 
@@ -69,6 +69,8 @@ def api_user(
             "有効なトークンが必要です（Authorization: Bearer TOKEN）",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    if credentials:
+        note_token_use(conn, credentials.credentials)  # when it was last used; at most one write a minute
     return user
 
 

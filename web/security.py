@@ -49,6 +49,13 @@ async def check_csrf(request: Request, session: Session) -> None:
         )
 
 
+def secure_cookies(request: Request) -> bool:
+    """Whether cookies carry Secure: MATCHER_COOKIE_SECURE when set, else whether the request came over
+    HTTPS (directly, or by X-Forwarded-Proto from a trusted proxy: web/proxies.py)."""
+    configured = request.app.state.settings.cookie_secure
+    return bool(configured) if configured is not None else request.url.scheme == "https"
+
+
 def refuse_oversized(request: Request) -> None:
     """Refuses an upload larger than the limit before reading it (by its declared length)."""
     limit = request.app.state.settings.max_upload_bytes

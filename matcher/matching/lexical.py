@@ -12,10 +12,13 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
+
+from matcher.japanese import short_units, tokenizer
 
 # Words so common in listings and needs that sharing them says nothing about fit (normalised forms).
 GENERIC = frozenset(
@@ -30,20 +33,6 @@ GENERIC = frozenset(
 )
 _CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞"}
 _SKIP_SUBPOS = {"数詞", "助数詞可能", "副詞可能", "非自立可能", "人名"}
-
-_local = threading.local()
-
-
-def _tokenizer() -> Any:
-    """A SudachiPy tokenizer per thread (they are not safe to share)."""
-    tokenizer = getattr(_local, "tokenizer", None)
-    if tokenizer is None:
-        from sudachipy import Dictionary, SplitMode
-
-        tokenizer = Dictionary(dict="core").tokenizer(mode=SplitMode.C)
-        _local.tokenizer = tokenizer
-        _local.split_a = SplitMode.A
-    return tokenizer
 
 
 def normalise(text: str) -> str:
@@ -69,21 +58,26 @@ def _is_content(pos: tuple[str, ...], form: str) -> bool:
     return not form.isdigit()
 
 
-def content_words(text: str) -> list[Word]:
+def content_words(text: str) -> tuple[Word, ...]:
     """The content words of a text in order; a compound's parts follow it (農作業 → 農作業, 作業)."""
-    tokenizer = _tokenizer()
+    return _content_words(text)
+
+
+@lru_cache(maxsize=8192)
+def _content_words(text: str) -> tuple[Word, ...]:
     words = []
-    for morpheme in tokenizer.tokenize(normalise(text)):
+    split = short_units()
+    for morpheme in tokenizer().tokenize(normalise(text)):
         pos, form = morpheme.part_of_speech(), morpheme.normalized_form()
         if _is_content(pos, form):
             words.append(Word(morpheme.surface(), form, tuple(morpheme.synonym_group_ids())))
-        parts = morpheme.split(_local.split_a)
+        parts = morpheme.split(split)
         if len(parts) > 1:
             for part in parts:
                 part_form = part.normalized_form()
                 if _is_content(part.part_of_speech(), part_form) and part_form != form:
                     words.append(Word(part.surface(), part_form, tuple(part.synonym_group_ids())))
-    return words
+    return tuple(words)
 
 
 def features(text: str) -> list[str]:

@@ -6,6 +6,7 @@ from psycopg.types.json import Jsonb
 from matcher import audit
 from matcher.config import Settings
 from matcher.matching.propose import SQL, ProfileNotFound, proposal_for
+from matcher.profiles.pii import refuse_pii
 from matcher.profiles.store import get_profile
 from matcher.registry.store import get_resource
 
@@ -26,7 +27,10 @@ def reject(
     by: str | None,
     settings: Settings | None = None,
 ) -> None:
-    """Records the rejection (a later one replaces the reason), with the fit it was shown with."""
+    """Records the rejection (a later one replaces the reason), with the fit it was shown with.
+
+    A reason holding a name, phone number or other identifier raises PiiInField."""
+    refuse_pii(reason=reason)
     if get_profile(conn, profile_id=profile_id) is None:
         raise ProfileNotFound(profile_id)
     if get_resource(conn, resource_id=resource_id) is None:

@@ -7,6 +7,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from matcher import audit
+from matcher.profiles.pii import pii_error
 from matcher.schedule import Slot
 from matcher.sql import queries
 
@@ -86,6 +87,8 @@ def respond(
         reason = reason.strip()
         if not accept and not reason:
             raise ReferralError("辞退の理由を入れてください", 422)
+        if message := pii_error(reason):
+            raise ReferralError(message, 422)
         response = "accepted" if accept else "declined"
         conn.execute(
             PLACEMENTS.host_respond,

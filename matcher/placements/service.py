@@ -17,6 +17,7 @@ from matcher.matching.model import Proposal
 from matcher.matching.propose import ProfileNotFound, proposal_for
 from matcher.matching.reasons import exclusion_reasons
 from matcher.placements.model import END_REASONS, FOLLOWUP_MONTHS, TRANSITIONS, FollowUp, Placement
+from matcher.profiles.pii import refuse_pii
 from matcher.profiles.store import get_profile
 from matcher.sql import queries
 from matcher.vocabulary import LABELS, Consent
@@ -75,8 +76,11 @@ def confirm(
     actor: str,
     gap_reason: str | None = None,
 ) -> Placement:
-    """Confirms a proposal: checks it, reserves a place (if the capacity is known) and records it."""
+    """Confirms a proposal: checks it, reserves a place (if the capacity is known) and records it.
+
+    A 狭間の理由 holding a name, phone number or other identifier raises PiiInField."""
     gap_reason = (gap_reason or "").strip() or None
+    refuse_pii(gap_reason=gap_reason)
     with conn.transaction():
         proposal = _proposal(conn, settings, profile_id, resource_id)
         if proposal.tier == 2 and not gap_reason:
@@ -184,7 +188,10 @@ def advance(
     end_note: str | None = None,
     host_note: str | None = None,
 ) -> Placement:
-    """Takes one lifecycle step (refer, trial, activate, end, cancel); refusing steps out of order."""
+    """Takes one lifecycle step (refer, trial, activate, end, cancel); refusing steps out of order.
+
+    A note for the host or an end note holding an identifier raises PiiInField."""
+    refuse_pii(host_note=host_note, end_note=end_note)
     if action not in TRANSITIONS:
         raise PlacementError(f"「{action}」という操作はありません")
     allowed, target = TRANSITIONS[action]
@@ -270,7 +277,8 @@ def record_followup(
     note: str,
     actor: str,
 ) -> FollowUp:
-    """Records the 1/3/6-month follow-up of a placement that has started."""
+    """Records the 1/3/6-month follow-up of a placement that has started (no identifiers in its text)."""
+    refuse_pii(frequency=frequency, note=note)
     if month not in FOLLOWUP_MONTHS:
         raise PlacementError("フォローアップは 1・3・6 か月目です")
     if rating is not None and not 1 <= rating <= 5:

@@ -91,15 +91,15 @@ class NeedsProfile(BaseModel):
     lat: Annotated[Latitude, WithJsonSchema({"type": "number", "minimum": -90, "maximum": 90})]
     lon: Annotated[Longitude, WithJsonSchema({"type": "number", "minimum": -180, "maximum": 180})]
     max_travel_km: Annotated[float, Field(gt=0, le=200)]
-    availability: Annotated[Slots, Field(min_length=1)]
+    availability: Annotated[Slots, Field(min_length=1, max_length=50)]
     contact_tolerance: Level
     physical_capacity: Level
     reward_preference: RewardPreference = RewardPreference.any
-    needs_accommodations: Accommodations = []
+    needs_accommodations: Annotated[Accommodations, Field(max_length=20)] = []
     interests: GuardedText = ""
     narrative: GuardedText = ""
     stage: Annotated[int, Field(ge=1, le=6)]
-    facts: Facts = []
+    facts: Annotated[Facts, Field(max_length=20)] = []
     consent: Consent = Consent.none
     status: ProfileStatus = ProfileStatus.open
     consent_date: Annotated[date | None, BeforeValidator(empty_to_none)] = None

@@ -1,5 +1,6 @@
 """What a host may change in its own listings, and 「内容を確認しました」 (assured_at)."""
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -8,8 +9,9 @@ import psycopg
 from matcher import audit, embedding
 from matcher.accounts import User
 from matcher.registry.model import Resource
-from matcher.registry.service import replace_resource
-from matcher.registry.store import get_resource, save_resources
+from matcher.registry.service import ListingRefused, update_resource
+from matcher.registry.store import get_resource, lock_resource, set_assured
+from matcher.vocabulary import ResourceStatus
 
 HOST_FIELDS = ("capacity_total", "capacity_open", "schedule", "description", "trial", "status")
 
@@ -29,35 +31,63 @@ def own_listing(conn: psycopg.Connection, user: User, resource_id: str) -> Resou
     return resource
 
 
+CLOSED = (
+    "この掲載は市町村が受け付けを終了しています。受け入れ先の画面からは再開も休止もできません"
+    "（再開したいときは市町村の担当者に連絡してください）"
+)
+
+
 def edit_listing(
     conn: psycopg.Connection,
     user: User,
     resource_id: str,
     changes: dict[str, Any],
     spec: embedding.EmbeddingSpec,
-) -> Resource:
+    *,
+    versions: Collection[int] | None = None,
+) -> tuple[Resource, int]:
     """Applies a host's changes (only HOST_FIELDS; status active or paused), audited and re-embedded.
 
-    Raises ValidationError naming the fields that are wrong; assured_at is not touched.
+    The changes are applied to the listing as it is when its row is locked, so nothing another writer
+    did in between is undone; versions are those the host read (None: not said, see update_resource).
+    A listing the municipality closed stays closed. Returns the listing as stored and its version.
+    Raises ValidationError naming the fields that are wrong, StaleListing or ListingRefused;
+    assured_at is not touched.
     """
-    current = own_listing(conn, user, resource_id)
+    own_listing(conn, user, resource_id)
     allowed = {k: v for k, v in changes.items() if k in HOST_FIELDS}
-    if allowed.get("status") not in (None, "active", "paused"):
-        allowed["status"] = current.status  # a host pauses and resumes; closing is the municipality's
-    updated = Resource.model_validate(current.model_dump() | allowed)
-    replace_resource(conn, updated, actor=user.name)
+
+    def apply(current: Resource) -> Resource:
+        wanted = dict(allowed)
+        if current.status == ResourceStatus.closed:
+            if wanted.get("status") not in (None, ResourceStatus.closed):
+                raise ListingRefused("status", CLOSED)
+            wanted["status"] = current.status
+        elif wanted.get("status") not in (None, "active", "paused"):
+            wanted["status"] = current.status  # a host pauses and resumes; closing is the municipality's
+        return Resource.model_validate(current.model_dump() | wanted)
+
+    done = update_resource(conn, resource_id, apply, actor=user.name, versions=versions)
+    if done is None:
+        raise NotYourListing()
     embedding.sync_one(conn, spec, "resource", resource_id)
-    return updated
+    return done
 
 
 def assure_listing(
     conn: psycopg.Connection, user: User, resource_id: str, *, today: date | None = None
 ) -> Resource:
-    """The host confirms the listing is true today (確認日); editing alone never does this."""
-    current = own_listing(conn, user, resource_id)
+    """The host confirms the listing is true today (確認日); editing alone never does this.
+
+    Only the date is written (under the row lock), so a place taken meanwhile is never given back."""
+    own_listing(conn, user, resource_id)
     when = today or date.today()
     with conn.transaction():
-        save_resources(conn, [current.model_copy(update={"assured_at": when})], source=None)
+        locked = lock_resource(conn, resource_id=resource_id)
+        if locked is None:
+            raise NotYourListing()
+        current = locked[0]
+        set_assured(conn, resource_id=resource_id, when=when)
         audit.record(
             conn,
             actor=user.name,

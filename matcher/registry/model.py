@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from matcher.fields import (
     Accommodations,
@@ -37,7 +37,7 @@ class Resource(BaseModel):
     area: Area
     lat: Latitude = None
     lon: Longitude = None
-    schedule: Slots = []
+    schedule: Annotated[Slots, Field(max_length=50)] = []
     capacity_total: OptionalInt = None
     capacity_open: OptionalInt = None
     contact_level: Level
@@ -46,7 +46,7 @@ class Resource(BaseModel):
     trial: bool = False
     min_age: Age = None
     max_age: Age = None
-    accommodations: Accommodations = []
+    accommodations: Annotated[Accommodations, Field(max_length=20)] = []
     status: ResourceStatus = ResourceStatus.active
     assured_at: Annotated[date | None, BeforeValidator(empty_to_none)] = None
 

@@ -1,6 +1,7 @@
 """Listings in PostgreSQL."""
 
 from collections.abc import Iterable, Iterator
+from datetime import date
 from typing import Any
 
 import psycopg
@@ -53,3 +54,33 @@ def resources_by_ids(conn: psycopg.Connection, ids: list[str]) -> dict[str, Reso
     """The listings with these ids that exist."""
     with conn.cursor(row_factory=dict_row) as cur:
         return {row["id"]: Resource.model_validate(row) for row in cur.execute(SQL.by_ids, {"ids": ids})}
+
+
+def _versioned(conn: psycopg.Connection, query: Any, resource_id: str) -> tuple[Resource, int] | None:
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(query, {"id": resource_id}).fetchone()
+    if row is None:
+        return None
+    version = int(row.pop("version"))
+    return Resource.model_validate(row), version
+
+
+def get_versioned(conn: psycopg.Connection, *, resource_id: str) -> tuple[Resource, int] | None:
+    """One listing and its version (every change to the listing moves it on), or None."""
+    return _versioned(conn, SQL.get_versioned, resource_id)
+
+
+def lock_resource(conn: psycopg.Connection, *, resource_id: str) -> tuple[Resource, int] | None:
+    """One listing and its version, its row locked until the transaction ends; None when there is none."""
+    return _versioned(conn, SQL.get_for_update, resource_id)
+
+
+def reserved_places(conn: psycopg.Connection, *, resource_id: str) -> int:
+    """How many of a listing's places placements still under way hold."""
+    row = conn.execute(SQL.reserved_places, {"id": resource_id}).fetchone()
+    return int(row[0]) if row else 0
+
+
+def set_assured(conn: psycopg.Connection, *, resource_id: str, when: date) -> None:
+    """Sets a listing's 確認日, touching nothing else of it."""
+    conn.execute(SQL.assure, {"id": resource_id, "when": when})

@@ -26,6 +26,29 @@ def test_the_table_is_large_and_covers_every_kind() -> None:
     assert len(full_width) >= 10
 
 
+def test_the_table_meets_the_measure_of_issue_12() -> None:
+    """At least 95% of identifiers refused, at most 2 of 60 clean texts refused (scaled)."""
+    refused = sum(1 for text, _kind in POSITIVE if find_pii(text))
+    wrongly = sum(1 for text in NEGATIVE if find_pii(text))
+    assert len(POSITIVE) >= 100 and len(NEGATIVE) >= 120
+    assert refused / len(POSITIVE) >= 0.95
+    assert wrongly / len(NEGATIVE) <= 2 / 60
+
+
+@pytest.mark.parametrize(
+    ("text", "excerpt", "position"),
+    [
+        ("番号は090\u200b-1234\u200b-5678です", "090\u200b-1234\u200b-5678", 4),
+        ("電話は〇九〇－一二三四－五六七八です", "〇九〇－一二三四－五六七八", 4),
+        ("妹の花子ちゃんと遊ぶ", "花子ちゃん", 3),
+        ("誕生日は四月十二日", "誕生日は四月十二日", 1),
+    ],
+)
+def test_positions_point_into_the_original_text(text: str, excerpt: str, position: int) -> None:
+    (finding,) = find_pii(text)
+    assert (finding.excerpt, finding.position) == (excerpt, position)
+
+
 def test_finding_names_what_and_where_in_the_original_text() -> None:
     (finding,) = find_pii("日中は母親の携帯（０９０－１２３４－５６７８）にかけると本人に伝わる。")
     assert finding.kind == "phone"

@@ -2,6 +2,7 @@
 
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -13,9 +14,12 @@ from matcher.accounts import (
     AccountError,
     Session,
     create_user,
+    issue_token,
     link_listings,
     list_accounts,
+    list_tokens,
     reset_password,
+    revoke_tokens,
     set_disabled,
 )
 from matcher.config import Settings
@@ -126,7 +130,10 @@ def split_ids(value: str) -> list[str]:
 
 
 def _accounts(request: Request, conn: Conn, status: int = 200, **extra: Any) -> HTMLResponse:
-    context = {"accounts": list_accounts(conn), "roles": ROLES, "values": {}} | extra
+    tokens: dict[int, list[Any]] = {}
+    for token in list_tokens(conn):
+        tokens.setdefault(token.user_id, []).append(token)
+    context = {"accounts": list_accounts(conn), "tokens": tokens, "roles": ROLES, "values": {}} | extra
     return render(request, "admin/users.html", context, status_code=status)
 
 
@@ -149,7 +156,7 @@ def create_account(
     """利用者を作ります（受け入れ先は担当の社会資源と結びつけます）。"""
     values = {"name": name, "role": role, "resource_ids": resource_ids}
     try:
-        create_user(
+        user, _token = create_user(
             conn,
             name=name.strip(),
             role=role,
@@ -159,7 +166,7 @@ def create_account(
         )
     except AccountError as exc:
         return _accounts(request, conn, 422, message=str(exc), values=values)
-    return RedirectResponse(f"/admin/users?created={name.strip()}", status_code=303)
+    return RedirectResponse(f"/admin/users?{urlencode({'created': user.name})}", status_code=303)
 
 
 @router.post("/admin/users/{user_id}/{change}", response_class=HTMLResponse)
@@ -171,8 +178,11 @@ def change_account(
     session: AdminSession,
     password: Annotated[str, Form(max_length=200)] = "",
     resource_ids: Annotated[str, Form(max_length=2000)] = "",
+    token_id: Annotated[int | None, Form(ge=1)] = None,
 ) -> Response:
-    """無効化・有効化・パスワード再設定・担当の社会資源の結びつけ."""
+    """無効化・有効化・パスワード再設定・担当の社会資源の結びつけ・API トークンの発行と取り消し.
+
+    Disabling and a new password end every session and API token of the account."""
     try:
         if change in ("disable", "enable"):
             if user_id == session.user.id and change == "disable":
@@ -184,6 +194,16 @@ def change_account(
             link_listings(
                 conn, user_id=user_id, resource_ids=split_ids(resource_ids), actor=session.user.name
             )
+        elif change == "revoke-token":
+            if token_id is None:
+                raise AccountError("取り消すトークンを選んでください")
+            revoke_tokens(conn, user_id=user_id, token_id=token_id, actor=session.user.name)
+        elif change == "revoke-tokens":
+            revoke_tokens(conn, user_id=user_id, actor=session.user.name)
+        elif change == "token":
+            token = issue_token(conn, user_id=user_id, actor=session.user.name)
+            # Shown once, in this answer only (never in a URL); only its hash is stored.
+            return _accounts(request, conn, new_token=token, new_token_user=user_id)
         else:
             raise NotFoundPage("この操作はありません")
     except AccountError as exc:
@@ -223,14 +243,21 @@ AuditQuery = Annotated[audit.AuditFilter, Depends(_filter)]
 @router.get("/admin/audit", response_class=HTMLResponse)
 def audit_page(request: Request, conn: Conn, session: AdminSession, wanted: AuditQuery) -> HTMLResponse:
     """監査ログ: 人・プロファイル・社会資源・操作・日付で絞り込み."""
-    rows = audit.search(conn, wanted, limit=500)
-    context = {"rows": rows, "wanted": wanted, "actions": audit.actions(conn), "query": request.url.query}
+    role = session.user.role
+    rows = [audit.view(row, role) for row in audit.search(conn, wanted, limit=500)]
+    context = {
+        "rows": rows,
+        "wanted": wanted,
+        "actions": audit.actions(conn),
+        "action_labels": audit.ACTION_LABELS,
+        "query": request.url.query,
+    }
     return render(request, "admin/audit.html", context)
 
 
 @router.get("/admin/audit.csv")
 def audit_csv(conn: Conn, session: AdminSession, wanted: AuditQuery) -> Response:
     """監査ログを CSV で書き出します（絞り込み条件そのまま）。"""
-    body = audit.to_csv(audit.search(conn, wanted, limit=100_000))
+    body = audit.to_csv(audit.search(conn, wanted, limit=100_000), role=session.user.role)
     headers = {"Content-Disposition": f'attachment; filename="audit-{date.today():%Y%m%d}.csv"'}
     return Response(body, media_type="text/csv; charset=utf-8", headers=headers)

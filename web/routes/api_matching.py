@@ -3,11 +3,12 @@
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from matcher.matching.model import ProposalDocument
 from matcher.matching.propose import ProfileNotFound, propose
 from matcher.matching.rejections import UnknownResource, reject
+from matcher.profiles.pii import no_pii
 from web.auth import API_REFUSALS, Coordinator, refusals
 from web.deps import Conn, CurrentSettings
 
@@ -21,7 +22,8 @@ class RejectionIn(BaseModel):
     reason: Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
-        Field(description="見送りの理由"),
+        AfterValidator(no_pii),
+        Field(description="見送りの理由（氏名・電話番号などは書けません）"),
     ]
 
 

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, status
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from matcher.matching.propose import ProfileNotFound
 from matcher.placements.model import Placement
@@ -18,12 +18,16 @@ from matcher.placements.service import (
     get_placement,
     record_followup,
 )
+from matcher.profiles.pii import PiiInField, no_pii
 from matcher.schedule import TimeSlot
 from web.auth import API_REFUSALS, Coordinator, Provider, refusals
 from web.deps import Conn, CurrentSettings
 
 router = APIRouter(prefix="/api", tags=["placements"], responses=API_REFUSALS)
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(no_pii)]
+ShortNote = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(no_pii)]
 
 
 class PlacementIn(BaseModel):
@@ -83,7 +87,7 @@ class FollowUpIn(BaseModel):
 
     month: Literal[1, 3, 6]
     still_participating: bool
-    frequency: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    frequency: ShortNote = ""
     rating: Annotated[int, Field(ge=1, le=5)] | None = None
     note: Note = ""
 
@@ -110,6 +114,12 @@ def _conflict(exc: Exception) -> HTTPException:
     return HTTPException(status.HTTP_409_CONFLICT, str(exc))
 
 
+def _unprocessable(exc: PiiInField) -> HTTPException:
+    """The same 422 as a request body that fails validation, naming the field."""
+    detail = [{"type": "value_error", "loc": ["body", exc.field], "msg": exc.message, "input": None}]
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail)
+
+
 def _placement(conn: Conn, placement_id: int) -> Placement:
     try:
         return get_placement(conn, placement_id=placement_id)
@@ -133,6 +143,8 @@ def post_placement(
         )
     except (ProfileNotFound, NotFound) as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except PiiInField as exc:
+        raise _unprocessable(exc) from exc
     except (GapReasonRequired, PlacementError) as exc:
         raise _conflict(exc) from exc
     return PlacementOut.of(placement)
@@ -156,6 +168,8 @@ def refer(placement_id: int, conn: Conn, user: Coordinator, body: ReferIn | None
             actor=user.name,
             host_note=(body or ReferIn()).host_note,
         )
+    except PiiInField as exc:
+        raise _unprocessable(exc) from exc
     except PlacementError as exc:
         raise _conflict(exc) from exc
     return PlacementOut.of(placement)
@@ -174,6 +188,8 @@ def step(placement_id: int, body: StepIn, conn: Conn, user: Coordinator) -> Plac
             end_reason=body.end_reason,
             end_note=body.end_note,
         )
+    except PiiInField as exc:
+        raise _unprocessable(exc) from exc
     except PlacementError as exc:
         raise _conflict(exc) from exc
     return PlacementOut.of(placement)
@@ -207,6 +223,8 @@ def followup(placement_id: int, body: FollowUpIn, conn: Conn, user: Coordinator)
             note=body.note,
             actor=user.name,
         )
+    except PiiInField as exc:
+        raise _unprocessable(exc) from exc
     except PlacementError as exc:
         raise _conflict(exc) from exc
     return FollowUpOut(placement_id=record.placement_id, month=record.month, recorded_at=record.recorded_at)
@@ -228,7 +246,7 @@ class AnswerIn(BaseModel):
 
 @router.post("/provider/referrals/{placement_id}/answer", status_code=204, responses=refusals(404))
 def answer(placement_id: int, body: AnswerIn, conn: Conn, user: Provider) -> None:
-    """紹介への返答（受け入れる／理由を添えて辞退する）。自分の掲載への紹介でなければ 403。"""
+    """紹介への返答（受け入れる／理由を添えて辞退する）。自分の掲載への紹介でなければ（ない紹介と同じく）404。"""
     try:
         respond(
             conn,
@@ -239,4 +257,6 @@ def answer(placement_id: int, body: AnswerIn, conn: Conn, user: Provider) -> Non
             actor=user.name,
         )
     except ReferralError as exc:
+        if exc.status == status.HTTP_403_FORBIDDEN:  # another host's referral looks like a missing one
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "この紹介はありません") from exc
         raise HTTPException(exc.status, str(exc)) from exc

@@ -1,6 +1,8 @@
 """JSON API: listings and needs profiles (read and replace), as interfaces.md documents them."""
 
-from fastapi import APIRouter, HTTPException, status
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Response, status
 
 from matcher import embedding
 from matcher.accounts import User
@@ -9,9 +11,9 @@ from matcher.profiles.service import ProfileExists, create_profile, update_profi
 from matcher.profiles.store import get_profile
 from matcher.registry.host import HOST_FIELDS, assure_listing, edit_listing, own_listing
 from matcher.registry.model import Resource
-from matcher.registry.service import replace_resource
-from matcher.registry.store import get_resource
-from web.auth import API_REFUSALS, Coordinator, ListingUser, OwnListingUser, refusals
+from matcher.registry.service import ListingRefused, StaleListing, update_resource
+from matcher.registry.store import get_versioned
+from web.auth import API_REFUSALS, Coordinator, ErrorOut, ListingUser, OwnListingUser, refusals
 from web.deps import Conn, CurrentSettings
 
 router = APIRouter(prefix="/api", tags=["records"], responses=API_REFUSALS)
@@ -31,33 +33,99 @@ def _same_id(path_id: str, body_id: str) -> None:
         )
 
 
+def etag(version: int) -> str:
+    """The ETag of a listing at a version."""
+    return f'"{version}"'
+
+
+def if_match_versions(if_match: str | None) -> set[int] | None:
+    """The versions an If-Match header names; None when there is none or it is `*` (any version).
+
+    A tag that is not one of ours matches nothing (the write is refused as stale)."""
+    if if_match is None or not if_match.strip() or if_match.strip() == "*":
+        return None
+    versions = set()
+    for tag in if_match.split(","):
+        value = tag.strip().removeprefix("W/").strip('"')
+        if value.isascii() and value.isdigit() and len(value) < 19:
+            versions.add(int(value))
+    return versions
+
+
+IF_MATCH = Header(
+    alias="If-Match",
+    max_length=1000,
+    description=(
+        "GET が返した ETag。付けると、その後に掲載が変わっていたら 409 で何も変えません（推奨）。"
+        "付けなくても動きますが、そのときは受け入れ可能数が「定員 − 確定済み」を超えないよう抑えられ、"
+        "定員が未設定の掲載で受け入れ可能数を増やすことはできません（428）"
+    ),
+)
+PUT_REFUSALS = refusals(404, 409) | {
+    428: {
+        "model": ErrorOut,
+        "description": "If-Match が必要な変更（定員が未設定の掲載で受け入れ可能数を増やす）",
+    }
+}
+
+
 @router.get("/resources/{resource_id}", response_model=Resource, responses=refusals(404))
-def read_resource(resource_id: str, conn: Conn, user: ListingUser) -> Resource:
-    """社会資源を1件読みます（受け入れ先は自分の掲載だけ）。"""
-    resource = get_resource(conn, resource_id=resource_id)
-    if resource is None:
+def read_resource(resource_id: str, response: Response, conn: Conn, user: ListingUser) -> Resource:
+    """社会資源を1件読みます（受け入れ先は自分の掲載だけ）。ETag ヘッダーが版を示します。"""
+    found = get_versioned(conn, resource_id=resource_id)
+    if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"社会資源「{resource_id}」はありません")
-    return resource
+    response.headers["ETag"] = etag(found[1])
+    return found[0]
 
 
-@router.put("/resources/{resource_id}", response_model=Resource, responses=refusals(404))
+@router.put("/resources/{resource_id}", response_model=Resource, responses=PUT_REFUSALS)
 def put_resource(
-    resource_id: str, body: Resource, conn: Conn, settings: CurrentSettings, user: ListingUser
+    resource_id: str,
+    body: Resource,
+    response: Response,
+    conn: Conn,
+    settings: CurrentSettings,
+    user: ListingUser,
+    if_match: Annotated[str | None, IF_MATCH] = None,
 ) -> Resource:
-    """社会資源を置き換えます（受け入れ先は自分の掲載だけ）。変わった文章は埋め込み直します。"""
+    """社会資源を置き換えます（受け入れ先は自分の掲載だけ）。変わった文章は埋め込み直します。
+
+    If-Match（GET の ETag）を付けると、読んだ後に変わった掲載（確定で空きが減ったなど）は 409 で
+    何も変えません。付けない場合も、確定済みの人数分の空きが戻ることはありません。"""
     _same_id(resource_id, body.id)
     spec = embedding.EmbeddingSpec.from_settings(settings)
-    if user.role == "provider":
-        return _host_put(conn, user, resource_id, body, spec)
-    if replace_resource(conn, body, actor=user.name) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"社会資源「{resource_id}」はありません")
-    embedding.sync_one(conn, spec, "resource", resource_id)
-    return body
+    versions = if_match_versions(if_match)
+    try:
+        if user.role == "provider":
+            stored, version = _host_put(conn, user, resource_id, body, spec, versions)
+        else:
+            done = update_resource(conn, resource_id, lambda _: body, actor=user.name, versions=versions)
+            if done is None:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, f"社会資源「{resource_id}」はありません")
+            stored, version = done
+            embedding.sync_one(conn, spec, "resource", resource_id)
+    except StaleListing as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc), {"ETag": etag(exc.version)}) from exc
+    except ListingRefused as exc:
+        if exc.status != 422:
+            raise HTTPException(exc.status, exc.message) from exc
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            [{"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}],
+        ) from exc
+    response.headers["ETag"] = etag(version)
+    return stored
 
 
 def _host_put(
-    conn: Conn, user: User, resource_id: str, body: Resource, spec: embedding.EmbeddingSpec
-) -> Resource:
+    conn: Conn,
+    user: User,
+    resource_id: str,
+    body: Resource,
+    spec: embedding.EmbeddingSpec,
+    versions: set[int] | None,
+) -> tuple[Resource, int]:
     """A host replaces its listing, changing only what hosts keep (capacity, schedule, text, trial, pause)."""
     current = own_listing(conn, user, resource_id)
     wanted, now = body.model_dump(), current.model_dump()
@@ -72,7 +140,7 @@ def _host_put(
                 for name in locked
             ],
         )
-    return edit_listing(conn, user, resource_id, {k: wanted[k] for k in HOST_FIELDS}, spec)
+    return edit_listing(conn, user, resource_id, {k: wanted[k] for k in HOST_FIELDS}, spec, versions=versions)
 
 
 @router.post("/resources/{resource_id}/assure", response_model=Resource)

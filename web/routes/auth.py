@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from matcher.accounts import authenticate, end_session, login_blocked, note_login, start_session
+from matcher.accounts import LoginLimits, authenticate, begin_login, end_login, end_session, start_session
 from web.deps import Conn, CurrentSettings
-from web.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, AnySession
+from web.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, AnySession, secure_cookies
 from web.templating import render
 
 router = APIRouter()
@@ -32,7 +32,14 @@ def _login_page(
         {"csrf_token": token, "name": name, "message": message, "next_path": next_path},
         status_code=status,
     )
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", max_age=3600)
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        max_age=3600,
+        secure=secure_cookies(request),
+    )
     return response
 
 
@@ -58,16 +65,22 @@ def login(
         return _login_page(
             request, name=name, message="画面の有効期限が切れました。もう一度入力してください", status=403
         )
-    address = request.client.host if request.client else "unknown"
-    window = timedelta(minutes=settings.login_window_minutes)
-    if login_blocked(conn, name=name.strip(), address=address, limit=settings.login_attempts, window=window):
+    address = request.client.host if request.client else "unknown"  # see web/proxies.py
+    login_name = name.strip()
+    limits = LoginLimits(
+        per_account=settings.login_attempts,
+        per_address=settings.login_address_attempts,
+        window=timedelta(minutes=settings.login_window_minutes),
+    )
+    # counted before the password is checked, so a burst of tries cannot check more than the limit
+    if not begin_login(conn, name=login_name, address=address, limits=limits):
         message = (
             f"ログインの失敗が続いたため、しばらく受け付けません。{settings.login_window_minutes}分ほど待ってから"
             "もう一度お試しください"
         )
         return _login_page(request, name=name, message=message, next_path=safe_next(next), status=429)
-    user = authenticate(conn, name=name.strip(), password=password)
-    note_login(conn, name=name.strip(), address=address, succeeded=user is not None)
+    user = authenticate(conn, name=login_name, password=password)
+    end_login(conn, name=login_name, address=address, succeeded=user is not None)
     if user is None:
         return _login_page(
             request,
@@ -83,7 +96,7 @@ def login(
         token,
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=secure_cookies(request),
         max_age=int(settings.session_hours * 3600),
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE)

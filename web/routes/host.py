@@ -11,7 +11,8 @@ from matcher.accounts import Session
 from matcher.placements.referrals import ReferralError, referrals_for_host, respond
 from matcher.registry.host import NotYourListing, assure_listing, edit_listing, own_listing
 from matcher.registry.model import Resource
-from matcher.registry.store import resources_by_ids
+from matcher.registry.service import STALE, ListingRefused, StaleListing
+from matcher.registry.store import get_versioned, reserved_places, resources_by_ids
 from matcher.schedule import DAY_ORDER
 from web.deps import Conn, CurrentSettings, FormFields
 from web.forms import errors_by_field
@@ -41,11 +42,17 @@ def _listing(conn: Conn, session: Session, resource_id: str) -> Resource:
         raise Forbidden() from exc
 
 
-def listing_values(resource: Resource) -> dict[str, Any]:
-    """The edit form's fields for a listing."""
+def _number(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+def listing_values(resource: Resource, version: int) -> dict[str, Any]:
+    """The edit form's fields for a listing, with the version it was read at (hidden)."""
     values: dict[str, Any] = {
-        "capacity_total": "" if resource.capacity_total is None else str(resource.capacity_total),
-        "capacity_open": "" if resource.capacity_open is None else str(resource.capacity_open),
+        "version": str(version),
+        "capacity_open_seen": _number(resource.capacity_open),
+        "capacity_total": _number(resource.capacity_total),
+        "capacity_open": _number(resource.capacity_open),
         "description": resource.description,
         "trial": resource.trial,
         "status": str(resource.status),
@@ -63,11 +70,13 @@ def form_listing_values(form: Any) -> dict[str, Any]:
         if f"slot_day_{i}" in form:
             rows.append({"day": day, "start": start, "end": end})
     return {
+        "version": str(form.get("version", ""))[:20],
+        "capacity_open_seen": str(form.get("capacity_open_seen", ""))[:10],
         "capacity_total": str(form.get("capacity_total", ""))[:10],
         "capacity_open": str(form.get("capacity_open", ""))[:10],
         "description": str(form.get("description", ""))[:20_000],
         "trial": form.get("trial") == "on",
-        "status": str(form.get("status", "active"))[:10],
+        "status": str(form.get("status", ""))[:10],  # none sent: a closed listing keeps its status
         "slots": rows,
     }
 
@@ -91,8 +100,36 @@ def _edit_page(
 @router.get("/host/listings/{resource_id}", response_class=HTMLResponse)
 def edit_form(request: Request, resource_id: str, conn: Conn, session: HostSession) -> HTMLResponse:
     """掲載内容の編集画面（自分の掲載だけ）."""
-    resource = _listing(conn, session, resource_id)
-    return _edit_page(request, resource, listing_values(resource), {})
+    _listing(conn, session, resource_id)
+    found = get_versioned(conn, resource_id=resource_id)
+    if found is None:
+        raise Forbidden()
+    return _edit_page(request, found[0], listing_values(*found), {})
+
+
+def _whole(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+def _stale_page(request: Request, conn: Conn, values: dict[str, Any], stale: StaleListing) -> HTMLResponse:
+    """The form again after a save from an older read: what was typed kept, beside the message, with the
+    version now current; the open count moved by what changed meanwhile (a confirmation took a place)."""
+    current = stale.current
+    errors = {"version": [STALE]}
+    seen, typed = _whole(values["capacity_open_seen"]), _whole(values["capacity_open"])
+    if current.capacity_open is not None and seen is not None and seen != current.capacity_open:
+        held = reserved_places(conn, resource_id=current.id)
+        moved = current.capacity_open - seen
+        if typed is not None:
+            values["capacity_open"] = str(max(typed + moved, 0))
+        errors["capacity_open"] = [
+            f"読み込んだ後に受け入れ可能数が {seen} から {current.capacity_open} に変わりました"
+            f"（確定済み {held}名）。入力欄はその分を反映しています。確かめてから保存してください"
+        ]
+    values["version"] = str(stale.version)
+    values["capacity_open_seen"] = _number(current.capacity_open)
+    values["slots"] += [{"day": "", "start": "", "end": ""}] * SLOT_ROWS
+    return _edit_page(request, current, values, errors, status=409)
 
 
 @router.post("/host/listings/{resource_id}", response_class=HTMLResponse)
@@ -112,17 +149,32 @@ def save_listing(
         "capacity_open": values["capacity_open"] or None,
         "description": values["description"],
         "trial": values["trial"],
-        "status": values["status"],
+        "status": values["status"] or None,
         "schedule": [s for s in values["slots"] if s["day"] or s["start"] or s["end"]],
     }
+    # the version the page was read at; a form without one (an old page) is still kept from giving
+    # back a reserved place (see matcher.registry.service)
+    version = _whole(values["version"])
     try:
         edit_listing(
-            conn, session.user, resource_id, changes, embedding.EmbeddingSpec.from_settings(settings)
+            conn,
+            session.user,
+            resource_id,
+            changes,
+            embedding.EmbeddingSpec.from_settings(settings),
+            versions=None if version is None else {version},
         )
-    except ValidationError as exc:
-        errors = errors_by_field(exc, [s["day"] for s in changes["schedule"]])
+    except StaleListing as stale:
+        return _stale_page(request, conn, values, stale)
+    except (ValidationError, ListingRefused) as exc:
+        if isinstance(exc, ListingRefused):
+            errors = {exc.field: [exc.message]}
+        else:
+            errors = errors_by_field(exc, [s["day"] for s in changes["schedule"]])
         values["slots"] += [{"day": "", "start": "", "end": ""}] * SLOT_ROWS
-        return _edit_page(request, resource, values, errors, status=422)
+        return _edit_page(
+            request, resource, values, errors, status=exc.status if isinstance(exc, ListingRefused) else 422
+        )
     return RedirectResponse(f"/host/listings/{resource_id}?saved=1", status_code=303)
 
 
@@ -156,5 +208,7 @@ def answer_referral(
             actor=session.user.name,
         )
     except ReferralError as exc:
+        if exc.status == 403:  # another host's referral looks like a missing one
+            return host_home(request, conn, session, 404, flash="この紹介はありません")
         return host_home(request, conn, session, exc.status, flash=str(exc))
     return RedirectResponse("/?answered=1#referrals", status_code=303)

@@ -15,6 +15,7 @@ from matcher.placements.service import (
     get_placement,
     record_followup,
 )
+from matcher.profiles.pii import PiiInField
 from web.deps import Conn, CurrentSettings
 from web.routes.profiles import NotFoundPage, profile_or_404, workspace_context
 from web.security import CoordinatorSession
@@ -55,7 +56,7 @@ def confirm_proposal(
             actor=session.user.name,
             gap_reason=gap_reason,
         )
-    except GapReasonRequired as exc:
+    except (GapReasonRequired, PiiInField) as exc:
         return _workspace(
             request,
             conn,
@@ -107,6 +108,17 @@ def reject_proposal(
             by=session.user.name,
             settings=settings,
         )
+    except PiiInField as exc:
+        return _workspace(
+            request,
+            conn,
+            settings,
+            profile_id,
+            reject_for=resource_id,
+            pii_field="reason",
+            pii_message=str(exc),
+            typed={"reason": reason},
+        )
     except LookupError as exc:
         raise NotFoundPage(str(exc)) from exc
     return _workspace(request, conn, settings, profile_id, flash_ok="見送りを記録しました")
@@ -138,6 +150,17 @@ def placement_step(
             end_reason=end_reason or None,
             end_note=end_note,
             host_note=host_note if action == "refer" else None,
+        )
+    except PiiInField as exc:
+        return _workspace(
+            request,
+            conn,
+            settings,
+            placement.profile_id,
+            flash_placement=placement_id,
+            pii_field=exc.field,
+            pii_message=str(exc),
+            typed={"host_note": host_note, "end_note": end_note, "end_reason": end_reason},
         )
     except PlacementError as exc:
         return _workspace(
@@ -174,6 +197,18 @@ def add_followup(
             rating=int(rating) if rating.isdigit() else None,
             note=note,
             actor=session.user.name,
+        )
+    except PiiInField as exc:
+        return _workspace(
+            request,
+            conn,
+            settings,
+            placement.profile_id,
+            flash_placement=placement_id,
+            pii_field=exc.field,
+            pii_message=str(exc),
+            pii_month=month,
+            typed={"frequency": frequency, "note": note, "rating": rating, "still": still_participating},
         )
     except PlacementError as exc:
         return _workspace(

@@ -80,16 +80,67 @@ delete from user_resource where user_id = %(user_id)s;
 -- One account by id.
 select id, name, role from app_user where id = %(id)s;
 
--- name: recent_failures
--- Failed logins for this name or from this address within the window.
-select count(*) filter (where name = %(name)s), count(*) filter (where address = %(address)s)
-from login_failure
-where at > now() - %(window)s and (name = %(name)s or address = %(address)s);
+-- name: count_login_attempt
+-- Counts one login try for an account or an address (a new window once the old one is over); the count.
+insert into login_attempt (kind, key) values (%(kind)s, %(key)s)
+on conflict (kind, key) do update set
+    window_start = case when login_attempt.window_start <= now() - %(window)s::interval
+                        then now() else login_attempt.window_start end,
+    attempts = case when login_attempt.window_start <= now() - %(window)s::interval
+                    then 1 else login_attempt.attempts + 1 end
+returning attempts;
 
--- name: record_failure
--- Remembers a failed login.
-insert into login_failure (name, address) values (%(name)s, %(address)s);
+-- name: release_login_attempt
+-- Gives back one counted try (its password was not checked, or it was right).
+update login_attempt set attempts = greatest(attempts - 1, 0) where kind = %(kind)s and key = %(key)s;
 
--- name: clear_failures
--- Forgets an account's failed logins after it signs in, and old ones of everybody.
-delete from login_failure where name = %(name)s or at < now() - interval '1 day';
+-- name: clear_login_attempts
+-- Forgets an account's tries after it signs in, and every counter whose window ended a day ago.
+delete from login_attempt
+where (kind = 'account' and key = %(name)s) or window_start < now() - interval '1 day';
+
+-- name: is_disabled
+-- Whether an account is disabled.
+select disabled from app_user where id = %(id)s;
+
+-- name: all_names
+-- Every account name (to refuse a look-alike of one of them).
+select name from app_user;
+
+-- name: lock_names
+-- Serialises account creation so that two look-alike names cannot be created at once.
+select pg_advisory_xact_lock(hashtext('matcher.app_user.name'));
+
+-- name: end_sessions
+-- Ends every browser session of an account.
+delete from web_session where user_id = %(user_id)s;
+
+-- name: delete_tokens
+-- Revokes every API token of an account; returns their ids.
+delete from api_token where user_id = %(user_id)s returning id;
+
+-- name: delete_token
+-- Revokes one API token of an account; returns its id.
+delete from api_token where user_id = %(user_id)s and id = %(token_id)s returning id;
+
+-- name: list_tokens
+-- API tokens (all, or one account's) with when each was made and last used.
+select t.id, t.user_id, u.name as user_name, t.created_at, t.last_used_at
+from api_token t
+join app_user u on u.id = t.user_id
+where %(user_id)s::bigint is null or t.user_id = %(user_id)s
+order by u.name, t.id;
+
+-- name: note_token_use
+-- Records that a token authenticated, at most once a minute; a row another request is writing is skipped.
+update api_token set last_used_at = now()
+where token_hash = (
+    select token_hash from api_token
+    where token_hash = %(token_hash)s
+      and (last_used_at is null or last_used_at < now() - interval '1 minute')
+    for update skip locked
+);
+
+-- name: user_id_by_name
+-- One account by name.
+select id, name, role from app_user where name = %(name)s;

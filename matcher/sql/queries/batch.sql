@@ -110,8 +110,17 @@ order by profile_id, rank;
 select profile_id, reason from batch_unassigned where week = %(week)s order by profile_id;
 
 -- name: runs
--- Every run, newest first.
-select week, status, started_at, finished_at, published_at, model_version, stats, notes
+-- Every run, newest first; a run still marked running that no session holds the batch's lock for was
+-- interrupted (its process died): it shows as such at once, and the next run resumes it.
+select week,
+       case when status = 'running'
+                 and not exists (select 1 from pg_locks l
+                                 where l.locktype = 'advisory' and l.granted
+                                   and l.database = (select oid from pg_database
+                                                     where datname = current_database())
+                                   and l.classid = 0 and l.objid = 7100002 and l.objsubid = 1)
+            then 'interrupted' else status end as status,
+       started_at, finished_at, published_at, model_version, stats, notes
 from batch_run order by week desc;
 
 -- name: latest_published

@@ -64,3 +64,29 @@ select id, name, kind, programme, hosts_participation, description, area, lat, l
        accommodations, status, assured_at
 from resource
 where id = any(%(ids)s);
+
+-- name: get_for_update
+-- One listing and its version, the row locked until the transaction ends (as a confirmation locks it).
+select id, name, kind, programme, hosts_participation, description, area, lat, lon, schedule,
+       capacity_total, capacity_open, contact_level, physical_load, reward, trial, min_age, max_age,
+       accommodations, status, assured_at, version
+from resource
+where id = %(id)s
+for update;
+
+-- name: get_versioned
+-- One listing and its version, read together.
+select id, name, kind, programme, hosts_participation, description, area, lat, lon, schedule,
+       capacity_total, capacity_open, contact_level, physical_load, reward, trial, min_age, max_age,
+       accommodations, status, assured_at, version
+from resource
+where id = %(id)s;
+
+-- name: reserved_places
+-- How many of a listing's places are held by placements still under way.
+select count(*) from placement
+where resource_id = %(id)s and reserved and status not in ('ended', 'cancelled');
+
+-- name: assure
+-- Sets a listing's 確認日 and nothing else.
+update resource set assured_at = %(when)s, updated_at = now() where id = %(id)s;
