@@ -31,13 +31,13 @@ system-deps:
 	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || \
 	  ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium fonts-noto-cjk)
 
-# Installs what the tests need and runs them all.
-test: install system-deps
+# Installs what the tests need, checks style and types, and runs every test.
+test: install system-deps lint
 	$(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check matcher web tests
-	$(BIN)/ruff format --check matcher web tests
+	$(BIN)/ruff check matcher web tests benchmarks notebooks/build_01.py notebooks/build_02.py
+	$(BIN)/ruff format --check matcher web tests benchmarks
 	$(BIN)/mypy matcher web
 
 check: lint test

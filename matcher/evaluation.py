@@ -14,7 +14,7 @@ import psycopg
 
 from matcher import embedding
 from matcher.config import ScoreWeights, Settings
-from matcher.matching import audit
+from matcher.matching import oracle
 from matcher.matching.model import Proposal
 from matcher.matching.propose import candidates, lexical_index, rank
 from matcher.profiles.store import get_profile
@@ -130,7 +130,7 @@ def evaluate(
                 totals[name][1] += recall(ids, label.grades, k) * share
                 totals[name][2] += (
                     sum(
-                        bool(audit.failed(listings[rid], profile, settings.min_overlap_minutes))
+                        bool(oracle.failed(listings[rid], profile, settings.min_overlap_minutes))
                         for rid in ids[:k]
                     )
                     * share

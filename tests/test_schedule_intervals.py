@@ -1,5 +1,5 @@
 """Weekly time counts each minute once (issue 11 item 6): Python's interval routine, the numpy path, the
-audit and the SQL `overlap_minutes` agree on overlapping slots, and the models store slots merged."""
+oracle and the SQL `overlap_minutes` agree on overlapping slots, and the models store slots merged."""
 
 import json
 from pathlib import Path
@@ -12,7 +12,7 @@ import pytest
 
 from matcher import embedding
 from matcher.config import Settings
-from matcher.matching import audit
+from matcher.matching import oracle
 from matcher.matching.propose import propose
 from matcher.matching.vectorized import Registry
 from matcher.profiles.model import NeedsProfile
@@ -103,7 +103,7 @@ def test_python_readings_agree_on_hand_cases(
     assert total_minutes(overlap(availability, schedule)) == shared
     assert total_minutes(schedule) == total_minutes(merge_slots(schedule))
     listing, person = SimpleNamespace(schedule=schedule), SimpleNamespace(availability=availability)
-    assert audit.overlap_minutes(listing, person) == shared  # type: ignore[arg-type]
+    assert oracle.overlap_minutes(listing, person) == shared  # type: ignore[arg-type]
 
 
 def test_the_models_store_merged_slots() -> None:

@@ -1,6 +1,6 @@
 """A way forward when nothing fits: the listings that fail exactly one hard constraint a person and
 coordinator can change, and the change that would admit them, each verified with the plain-Python
-reading of the constraints (audit.failed) so that every count is exact."""
+reading of the constraints (oracle.failed) so that every count is exact."""
 
 import math
 from collections.abc import Iterable, Sequence
@@ -10,9 +10,9 @@ from typing import Any, NamedTuple
 import psycopg
 
 from matcher.config import Settings
-from matcher.matching.audit import failed, listing_distance
 from matcher.matching.eligibility import eligible_programmes
 from matcher.matching.model import Proposal
+from matcher.matching.oracle import failed, listing_distance
 from matcher.matching.reasons import km
 from matcher.profiles.model import NeedsProfile
 from matcher.registry.model import Resource

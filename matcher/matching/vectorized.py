@@ -1,5 +1,5 @@
 """The hard constraints for one profile against every listing at once (numpy): the weekly batch's
-fast path. The rules are those of `exclusion_codes` (SQL) and `audit.failed` (plain Python); a
+fast path. The rules are those of `exclusion_codes` (SQL) and `oracle.failed` (plain Python); a
 property test checks that all three agree."""
 
 from collections import Counter

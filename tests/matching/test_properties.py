@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from matcher import embedding
 from matcher.config import Settings
-from matcher.matching import audit as oracle
+from matcher.matching import oracle
 from matcher.matching.eligibility import eligible_programmes
 from matcher.matching.propose import propose, propose_top
 from matcher.matching.vectorized import Registry
