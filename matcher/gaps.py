@@ -15,21 +15,13 @@ from sklearn.cluster import KMeans
 from matcher.csvsafe import write_csv
 from matcher.matching.lexical import shared_phrases
 from matcher.sql import queries
+from matcher.vocabulary import HARD_CONSTRAINTS, LABELS, ExclusionCode
 
 SQL = queries("gaps")
 MIN_SHOWN = 3
 PER_CLUSTER = 5  # about this many people per group within an area
-CODE_LABELS = {
-    "inactive": "休止・終了",
-    "no_capacity": "空きがない",
-    "schedule": "活動日時が合わない",
-    "distance": "遠すぎる",
-    "age": "年齢要件",
-    "contact": "対人接触が多すぎる",
-    "physical": "体力負荷が重すぎる",
-    "accommodation": "必要な配慮がない",
-    "eligibility": "制度の対象外",
-}
+# The hard constraints' Japanese labels (one table for pages, CSVs and notes: matcher.vocabulary).
+CODE_LABELS = {str(code): LABELS[ExclusionCode][code] for code in HARD_CONSTRAINTS}
 
 
 @dataclass(frozen=True)

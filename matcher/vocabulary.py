@@ -3,6 +3,26 @@
 from enum import StrEnum
 
 
+class ExclusionCode(StrEnum):
+    """Why a listing is not proposed: the hard constraints of domain.md §6 and the coordinator's own
+    decisions. The SQL function exclusion_codes, the numpy constraints and the oracle use these codes."""
+
+    inactive = "inactive"
+    no_capacity = "no_capacity"
+    schedule = "schedule"
+    distance = "distance"
+    age = "age"
+    contact = "contact"
+    physical = "physical"
+    accommodation = "accommodation"
+    eligibility = "eligibility"
+    rejected = "rejected"
+    placed = "placed"
+
+
+HARD_CONSTRAINTS = tuple(c for c in ExclusionCode if c not in (ExclusionCode.rejected, ExclusionCode.placed))
+
+
 class Kind(StrEnum):
     """場の種類."""
 
@@ -117,6 +137,19 @@ class Day(StrEnum):
 
 
 LABELS: dict[type[StrEnum], dict[str, str]] = {
+    ExclusionCode: {
+        "inactive": "休止・終了",
+        "no_capacity": "空きがない",
+        "schedule": "活動日時が合わない",
+        "distance": "遠すぎる",
+        "age": "年齢要件",
+        "contact": "対人接触が多すぎる",
+        "physical": "体力負荷が重すぎる",
+        "accommodation": "必要な配慮がない",
+        "eligibility": "制度の対象外",
+        "rejected": "見送り済み",
+        "placed": "確定済み",
+    },
     Kind: {
         "cafe": "コミュニティカフェ・居場所",
         "farm": "農園・農福連携",

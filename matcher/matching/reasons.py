@@ -79,6 +79,7 @@ def _eligibility_text(c: Candidate, p: NeedsProfile, _m: int) -> str:
     return f"{reason}。参加支援としての受け入れもしていません"
 
 
+# One text per code of matcher.vocabulary.ExclusionCode (a test checks that none is missing).
 EXCLUSION_TEXTS: dict[str, Callable[[Candidate, NeedsProfile, int], str]] = {
     "inactive": lambda c, _p, _m: "休止中です" if c.status == "paused" else "受け入れを終了しています",
     "no_capacity": _no_capacity,

@@ -55,3 +55,14 @@ def test_shared_word_reasons_never_name_a_generic_word(
                     words = [w.strip("「」") for w in quoted.split("」「")]
                     for word in words:
                         assert word.split("（")[0] not in GENERIC, (profile.id, reason)
+
+
+def test_every_exclusion_code_has_one_text_and_one_japanese_label() -> None:
+    from matcher.gaps import CODE_LABELS
+    from matcher.matching.reasons import EXCLUSION_TEXTS
+    from matcher.vocabulary import HARD_CONSTRAINTS, LABELS, ExclusionCode
+
+    assert set(EXCLUSION_TEXTS) == {str(c) for c in ExclusionCode}
+    assert set(LABELS[ExclusionCode]) == {str(c) for c in ExclusionCode}
+    assert set(CODE_LABELS) == {str(c) for c in HARD_CONSTRAINTS}
+    assert all(not label.isascii() for label in LABELS[ExclusionCode].values())

@@ -136,3 +136,11 @@ def test_each_proposal_shows_a_fit_label_and_the_parts_behind_it(
     assert (
         fit_label(0.9).startswith("◎") and fit_label(0.45).startswith("○") and fit_label(0.1).startswith("△")
     )
+
+
+def test_exclusions_name_their_constraint_in_japanese_not_by_code(coordinator: WebUser) -> None:
+    listing = coordinator.get("/profiles/p07?excluded=1", headers={"HX-Request": "true"}).text
+    shown = re.findall(r'<span class="code" data-code="(\w+)">([^<]+)</span>', listing)
+    assert shown
+    for code, label in shown:
+        assert label != code and not label.isascii(), (code, label)
