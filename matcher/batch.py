@@ -25,7 +25,6 @@ from matcher.config import ScoreWeights, Settings
 from matcher.gaps import CODE_LABELS, GapCluster, cluster_gaps
 from matcher.learning import adopted_weights, learn, model_weights
 from matcher.matching.assignment import Pair, assign
-from matcher.matching.eligibility import eligible_programmes
 from matcher.matching.lexical import LexicalIndex
 from matcher.matching.propose import lexical_index, rank
 from matcher.matching.vectorized import Registry
@@ -302,7 +301,7 @@ def _carry(
         if profile_id in touched or profile_id not in done or done[profile_id][1]:
             continue
         stale = {rid for rid, _t, _s in rows.get(profile_id, []) if rid in moved}
-        eligible = {str(p) for p in eligible_programmes(facts=profile.facts, age_band=profile.age_band)}
+        eligible = set(profile.eligible_programmes())
         now_feasible = [
             int(fresh_rows[k]) for k in fresh.feasible(profile, eligible, settings.min_overlap_minutes)
         ]
@@ -361,7 +360,7 @@ def _score(
 ) -> tuple[list[dict[str, Any]], Counter[str], bool]:
     """One profile's staged rows, the constraints that ruled listings out (when nothing fits well),
     and whether its pool was full."""
-    eligible = {str(p) for p in eligible_programmes(facts=profile.facts, age_band=profile.age_band)}
+    eligible = set(profile.eligible_programmes())
     found, saturated = (
         registry.nearest_feasible(
             profile,

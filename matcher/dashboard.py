@@ -8,7 +8,6 @@ import psycopg
 from psycopg.rows import dict_row
 
 from matcher.config import Settings
-from matcher.matching.eligibility import eligible_programmes
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import iter_profiles
 from matcher.sql import queries
@@ -78,10 +77,7 @@ def proposal_counts(
     """
     if not profiles:
         return {}
-    eligible = [
-        ",".join(str(p) for p in eligible_programmes(facts=profile.facts, age_band=profile.age_band))
-        for profile in profiles
-    ]
+    eligible = [",".join(profile.eligible_programmes()) for profile in profiles]
     params = {
         "ids": [p.id for p in profiles],
         "eligible": eligible,

@@ -35,3 +35,14 @@ def test_a_database_url_without_a_server_is_a_clear_error(tmp_path: Path) -> Non
     assert result.returncode != 0
     assert "データベースに接続できません" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_settings_that_contradict_each_other_are_refused_at_start_up() -> None:
+    import pydantic
+
+    from matcher.config import Settings
+
+    with pytest.raises(pydantic.ValidationError, match="MATCHER_STALE_DAYS"):
+        Settings(fresh_days=100, stale_days=50)
+    with pytest.raises(pydantic.ValidationError, match="MATCHER_POOL_MIN_SIZE"):
+        Settings(pool_min_size=5, pool_max_size=2)

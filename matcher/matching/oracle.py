@@ -4,29 +4,17 @@ SQL against it. Shared minutes come from schedule.py's interval routine (`week_i
 behind the proposal reasons, the scoring and the numpy path), not from SQL's `week_minutes` bit
 strings, so the property test still sets two independent readings of a schedule side by side."""
 
-import math
-
-from matcher.matching.eligibility import eligible_programmes
+from matcher.geo import great_circle_km
 from matcher.profiles.model import NeedsProfile
 from matcher.registry.model import Resource
 from matcher.schedule import overlap, total_minutes
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine, mean Earth radius)."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    a = (
-        math.sin((phi2 - phi1) / 2) ** 2
-        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
 
 
 def listing_distance(resource: Resource, profile: NeedsProfile) -> float | None:
     """km from the profile's area centroid to the listing, or None when either is not located."""
     if resource.lat is None or resource.lon is None or profile.lat is None or profile.lon is None:
         return None
-    return distance_km(resource.lat, resource.lon, profile.lat, profile.lon)
+    return great_circle_km(resource.lat, resource.lon, profile.lat, profile.lon)
 
 
 def overlap_minutes(resource: Resource, profile: NeedsProfile) -> int:
@@ -37,7 +25,7 @@ def overlap_minutes(resource: Resource, profile: NeedsProfile) -> int:
 def failed(resource: Resource, profile: NeedsProfile, min_overlap: int) -> set[str]:
     """Every hard constraint the listing fails for the profile."""
     low, high = (int(x) for x in profile.age_band.split("-"))
-    eligible = set(eligible_programmes(facts=profile.facts, age_band=profile.age_band))
+    eligible = set(profile.eligible_programmes())
     codes = set()
     if resource.status != "active":
         codes.add("inactive")
@@ -65,5 +53,5 @@ def failed(resource: Resource, profile: NeedsProfile, min_overlap: int) -> set[s
 
 def tier(resource: Resource, profile: NeedsProfile) -> int:
     """1 for a programme the person is eligible for, else 2."""
-    eligible = set(eligible_programmes(facts=profile.facts, age_band=profile.age_band))
+    eligible = set(profile.eligible_programmes())
     return 1 if resource.programme in eligible else 2

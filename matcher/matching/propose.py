@@ -12,7 +12,6 @@ from matcher.config import Settings
 from matcher.learning import effective_settings
 from matcher.matching import scoring
 from matcher.matching.calibration import calibration
-from matcher.matching.eligibility import eligible_programmes
 from matcher.matching.lexical import LexicalIndex, cached_index
 from matcher.matching.model import Candidate, Exclusion, MatchResult, Proposal
 from matcher.matching.reasons import exclusion_reasons, proposal_reasons
@@ -22,27 +21,6 @@ from matcher.schedule import Slot, total_minutes
 from matcher.sql import queries
 
 SQL = queries("matching")
-# The classify query restricted to what a profile page shows at once: the feasible listings (the
-# proposals) and those this profile turned down or was placed with (the coordinator's own decisions).
-# The ids are found first (cheap constraints first, no vectors read), then only those rows classified.
-SHOWN_IDS = """
-select r.id from resource r join needs_profile p on p.id = %(profile_id)s
-where is_feasible(r, p, %(eligible)s, %(min_overlap)s)
-union
-select resource_id from rejection where profile_id = %(profile_id)s
-union
-select resource_id from placement where profile_id = %(profile_id)s and status not in ('ended', 'cancelled')
-"""
-_ONE_OR_ALL = "(%(resource_id)s::text is null or r.id = %(resource_id)s)"
-assert _ONE_OR_ALL in SQL.classify, "matching.sql: classify no longer selects listings as expected"
-CLASSIFY_SHOWN = SQL.classify.replace(_ONE_OR_ALL, f"r.id = any(array({SHOWN_IDS}))")
-# One listing: a plain equality lets the planner use the primary key (the "null or" form cannot).
-CLASSIFY_ONE = SQL.classify.replace(_ONE_OR_ALL, "r.id = %(resource_id)s")
-# A fingerprint of every listing's text: the lexical index only depends on it, not on capacities.
-REGISTRY_TEXTS_FINGERPRINT = (
-    "select md5(coalesce(string_agg(id || chr(31) || name || chr(31) || description, chr(30)"
-    " order by id), '')) from resource"
-)
 
 
 class ProfileNotFound(LookupError):
@@ -69,13 +47,15 @@ def candidates(
     params = {
         "profile_id": profile.id,
         "resource_id": resource_id,
-        "eligible": [str(p) for p in eligible_programmes(facts=profile.facts, age_band=profile.age_band)],
+        "eligible": profile.eligible_programmes(),
         "min_overlap": min_overlap,
         "model": model,
     }
     with conn.cursor(row_factory=dict_row) as cur:
-        query = CLASSIFY_ONE if resource_id is not None else CLASSIFY_SHOWN if shown_only else SQL.classify
-        rows = cur.execute(query, params).fetchall()  # type: ignore[arg-type]
+        query = SQL.classify_shown if shown_only else SQL.classify
+        if resource_id is not None:
+            query = SQL.classify_one
+        rows = cur.execute(query, params).fetchall()
     return [_candidate(row) for row in rows]
 
 
@@ -100,7 +80,7 @@ def lexical_index(conn: psycopg.Connection) -> LexicalIndex:
     version = row[0] if row else ""
     fingerprint = _fingerprints.get(version)
     if fingerprint is None:
-        found = conn.execute(REGISTRY_TEXTS_FINGERPRINT).fetchone()  # type: ignore[arg-type]
+        found = conn.execute(SQL.registry_texts_fingerprint).fetchone()  # type: ignore[arg-type]
         fingerprint = f"{version.split(':')[0]}:{found[0] if found else ''}"
         if len(_fingerprints) > 64:
             _fingerprints.clear()
@@ -121,7 +101,7 @@ def rank(
     profile: NeedsProfile, rows: list[Candidate], index: LexicalIndex, settings: Settings, today: date
 ) -> MatchResult:
     """Splits listings into proposals (tier 1 first, then fit) and exclusions, each with reasons."""
-    eligible = {str(p) for p in eligible_programmes(facts=profile.facts, age_band=profile.age_band)}
+    eligible = set(profile.eligible_programmes())
     feasible = [c for c in rows if not c.codes]
     query = f"{profile.interests}\n{profile.narrative}"
     lexical = index.scores(query, [c.id for c in feasible])
@@ -219,7 +199,7 @@ def nearest_feasible(
     vector = stored[0]
     text = SQL.nearest_feasible_exact if exact else SQL.nearest_feasible_hnsw
     query = sql.SQL(text).format(dim=sql.Literal(len(vector.to_list())))
-    eligible = [str(p) for p in eligible_programmes(facts=profile.facts, age_band=profile.age_band)]
+    eligible = profile.eligible_programmes()
     params = {
         "profile_id": profile.id,
         "model": model,

@@ -10,7 +10,6 @@ from typing import Any, NamedTuple
 import psycopg
 
 from matcher.config import Settings
-from matcher.matching.eligibility import eligible_programmes
 from matcher.matching.model import Proposal
 from matcher.matching.oracle import failed, listing_distance
 from matcher.matching.reasons import km
@@ -93,7 +92,7 @@ def near_listings(
     """The listings failing exactly one changeable constraint for the stored profile (by SQL), by code."""
     params = {
         "profile_id": profile.id,
-        "eligible": [str(p) for p in eligible_programmes(facts=profile.facts, age_band=profile.age_band)],
+        "eligible": profile.eligible_programmes(),
         "min_overlap": min_overlap,
         "changeable": list(CHANGEABLE),
     }

@@ -10,6 +10,7 @@ import numpy as np
 import psycopg
 from psycopg.rows import dict_row
 
+from matcher.geo import great_circle_km
 from matcher.matching.model import Candidate
 from matcher.profiles.model import NeedsProfile
 from matcher.schedule import Slot, week_intervals
@@ -19,7 +20,6 @@ from matcher.vocabulary import Accommodation, Programme
 SQL = queries("vectorized")
 ACCOMMODATION_BITS = {str(a): 1 << i for i, a in enumerate(Accommodation)}
 PROGRAMMES = [str(p) for p in Programme]
-EARTH_KM = 6371.0088
 
 
 def _bits(codes: list[str]) -> int:
@@ -104,10 +104,7 @@ class Registry:
 
     def distances(self, profile: NeedsProfile) -> np.ndarray:
         """Great-circle km from the profile's centroid to every listing (nan when not located)."""
-        lat1, lon1 = np.radians(self.lat), np.radians(self.lon)
-        lat2, lon2 = np.radians(profile.lat or 0.0), np.radians(profile.lon or 0.0)
-        h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-        return 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+        return great_circle_km(self.lat, self.lon, profile.lat or 0.0, profile.lon or 0.0)
 
     def overlaps(self, profile: NeedsProfile, rows: np.ndarray) -> np.ndarray:
         """Minutes of the week each listing in `rows` shares with the profile's availability."""

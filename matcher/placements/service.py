@@ -12,7 +12,6 @@ from psycopg.types.json import Jsonb
 
 from matcher import audit
 from matcher.config import Settings
-from matcher.matching.eligibility import eligible_programmes
 from matcher.matching.model import Proposal
 from matcher.matching.propose import ProfileNotFound, proposal_for
 from matcher.matching.reasons import exclusion_reasons
@@ -62,7 +61,7 @@ def open_tier1(conn: psycopg.Connection, settings: Settings, profile_id: str) ->
     profile = get_profile(conn, profile_id=profile_id)
     if profile is None:
         raise ProfileNotFound(profile_id)
-    eligible = [str(p) for p in eligible_programmes(facts=profile.facts, age_band=profile.age_band)]
+    eligible = profile.eligible_programmes()
     params = {"profile_id": profile_id, "eligible": eligible, "min_overlap": settings.min_overlap_minutes}
     return [row[0] for row in conn.execute(MATCHING.open_tier1, params)]
 

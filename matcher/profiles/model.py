@@ -111,6 +111,12 @@ class NeedsProfile(BaseModel):
             raise ValueError("圏域の代表点（lat, lon）を書いてください（自宅の住所ではなく圏域の中心）")
         return self
 
+    def eligible_programmes(self) -> list[str]:
+        """The codes of every existing programme (既存事業) the person is eligible for (domain.md §5)."""
+        from matcher.matching.eligibility import eligible_programmes
+
+        return [str(p) for p in eligible_programmes(facts=self.facts, age_band=self.age_band)]
+
     def age_range(self) -> tuple[int, int]:
         """The lowest and highest age the band admits."""
         low, high = self.age_band.split("-")

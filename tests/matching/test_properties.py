@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from matcher import embedding
 from matcher.config import Settings
 from matcher.matching import oracle
-from matcher.matching.eligibility import eligible_programmes
 from matcher.matching.propose import propose, propose_top
 from matcher.matching.vectorized import Registry
 from matcher.profiles.model import NeedsProfile
@@ -137,7 +136,7 @@ def test_proposals_never_break_constraints_and_keep_tier_order(
     # the top-N path finds the same feasible listings (the pool exceeds this registry) in the same order
     assert [p.candidate.id for p in exact.proposals] == proposed
     # the batch's vectorized constraints agree with the SQL and the plain-Python reading
-    eligible = {str(p) for p in eligible_programmes(facts=profile.facts, age_band=profile.age_band)}
+    eligible = set(profile.eligible_programmes())
     fast = {arrays.rows[k]["id"] for k in arrays.feasible(profile, eligible, settings.min_overlap_minutes)}
     assert fast == set(proposed)
     counts = arrays.failed_counts(profile, eligible, settings.min_overlap_minutes)

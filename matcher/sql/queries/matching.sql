@@ -113,3 +113,58 @@ where p.id = %(profile_id)s and r.status = 'active'
   and not exists (select 1 from placement pl where pl.profile_id = p.id and pl.resource_id = r.id
                   and pl.status not in ('ended', 'cancelled'))
 order by r.id;
+
+-- name: classify_shown
+-- classify for what a profile page shows: feasible listings and this profile's own decisions (ids first).
+select r.id, r.name, r.kind, r.programme, r.hosts_participation, r.status, r.capacity_total,
+       r.capacity_open, r.schedule, r.contact_level, r.physical_load, r.min_age, r.max_age,
+       r.accommodations, r.reward, r.assured_at,
+       exclusion_codes(r, p, %(eligible)s, %(min_overlap)s)
+           || case when rj.resource_id is null then '{}'::text[] else array['rejected'] end
+           || case when pl.id is null then '{}'::text[] else array['placed'] end as codes,
+       rj.reason as rejection_reason,
+       great_circle_km(r.lat, r.lon, p.lat, p.lon) as distance_km,
+       overlap_minutes(r.week_minutes, p.week_minutes) as overlap_minutes,
+       1 - (re.embedding <=> pe.embedding) as dense
+from needs_profile p
+cross join resource r
+left join resource_embedding re on re.resource_id = r.id and re.model = %(model)s
+left join profile_embedding pe on pe.profile_id = p.id and pe.model = %(model)s
+left join rejection rj on rj.profile_id = p.id and rj.resource_id = r.id
+left join placement pl on pl.profile_id = p.id and pl.resource_id = r.id and pl.status not in ('ended', 'cancelled')
+where p.id = %(profile_id)s
+  and r.id = any(array(
+      select r.id from resource r join needs_profile p on p.id = %(profile_id)s
+      where is_feasible(r, p, %(eligible)s, %(min_overlap)s)
+      union
+      select resource_id from rejection where profile_id = %(profile_id)s
+      union
+      select resource_id from placement
+      where profile_id = %(profile_id)s and status not in ('ended', 'cancelled')))
+order by r.id;
+
+-- name: classify_one
+-- The classify query for one listing (a plain equality lets the planner use the primary key).
+select r.id, r.name, r.kind, r.programme, r.hosts_participation, r.status, r.capacity_total,
+       r.capacity_open, r.schedule, r.contact_level, r.physical_load, r.min_age, r.max_age,
+       r.accommodations, r.reward, r.assured_at,
+       exclusion_codes(r, p, %(eligible)s, %(min_overlap)s)
+           || case when rj.resource_id is null then '{}'::text[] else array['rejected'] end
+           || case when pl.id is null then '{}'::text[] else array['placed'] end as codes,
+       rj.reason as rejection_reason,
+       great_circle_km(r.lat, r.lon, p.lat, p.lon) as distance_km,
+       overlap_minutes(r.week_minutes, p.week_minutes) as overlap_minutes,
+       1 - (re.embedding <=> pe.embedding) as dense
+from needs_profile p
+cross join resource r
+left join resource_embedding re on re.resource_id = r.id and re.model = %(model)s
+left join profile_embedding pe on pe.profile_id = p.id and pe.model = %(model)s
+left join rejection rj on rj.profile_id = p.id and rj.resource_id = r.id
+left join placement pl on pl.profile_id = p.id and pl.resource_id = r.id and pl.status not in ('ended', 'cancelled')
+where p.id = %(profile_id)s and r.id = %(resource_id)s
+order by r.id;
+
+-- name: registry_texts_fingerprint
+-- A fingerprint of every listing's text: the lexical index depends on it alone, not on capacities.
+select md5(coalesce(string_agg(id || chr(31) || name || chr(31) || description, chr(30) order by id), ''))
+from resource;
