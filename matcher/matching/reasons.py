@@ -165,7 +165,8 @@ def capacity_reason(c: Candidate) -> str:
 def proposal_reasons(
     c: Candidate, profile: NeedsProfile, tier: int, description: str, dense_threshold: float | None = None
 ) -> list[str]:
-    """2–5 reasons: tier, interests, days and hours, capacity when unknown, distance, accommodations."""
+    """2–6 reasons: tier, interests, days and hours, capacity when unknown, distance, accommodations
+    needed; the open places only while there are fewer than 6 (a needed accommodation is never dropped)."""
     reasons = [tier_reason(c, profile, tier)]
     interest = interest_reason(c, profile, description, dense_threshold)
     if interest:
@@ -177,6 +178,6 @@ def proposal_reasons(
     reasons.append(distance_reason(c, profile))
     if profile.needs_accommodations:
         reasons.append(f"必要な配慮（{_accommodations(profile.needs_accommodations)}）があります")
-    if not unknown_capacity:
+    if not unknown_capacity and len(reasons) < 6:
         reasons.append(capacity_reason(c))
-    return reasons[:5]
+    return reasons

@@ -39,7 +39,7 @@ def test_tier_order_and_reason_counts_hold_for_every_demo_profile(
         tiers = [p.tier for p in result.proposals]
         assert tiers == sorted(tiers), profile_id
         for proposal in result.proposals[:5]:
-            assert 2 <= len(proposal.reasons) <= 5, (profile_id, proposal.reasons)
+            assert 2 <= len(proposal.reasons) <= 6, (profile_id, proposal.reasons)
             expected = "既存事業" if proposal.tier == 1 else "参加支援"
             assert expected in proposal.reasons[0]
 
