@@ -14,12 +14,13 @@ from psycopg.rows import dict_row
 
 from matcher import audit
 from matcher.sql import queries
+from matcher.vocabulary import LABELS, Role
 
 SQL = queries("accounts")
 _hasher = PasswordHasher()
 MIN_PASSWORD = 10
 ROLES = ("coordinator", "provider", "admin")
-ROLE_LABELS = {"coordinator": "コーディネーター", "provider": "受け入れ先", "admin": "管理者"}
+ROLE_LABELS = LABELS[Role]
 
 
 class AccountError(ValueError):

@@ -23,6 +23,52 @@ class ExclusionCode(StrEnum):
 HARD_CONSTRAINTS = tuple(c for c in ExclusionCode if c not in (ExclusionCode.rejected, ExclusionCode.placed))
 
 
+class PlacementStatus(StrEnum):
+    """The lifecycle of a placement (domain.md §7)."""
+
+    confirmed = "confirmed"
+    referred = "referred"
+    trial = "trial"
+    active = "active"
+    ended = "ended"
+    cancelled = "cancelled"
+
+
+class PlacementAction(StrEnum):
+    """A coordinator's step from one placement status to the next."""
+
+    refer = "refer"
+    trial = "trial"
+    activate = "activate"
+    end = "end"
+    cancel = "cancel"
+
+
+class EndReason(StrEnum):
+    """Why a placement ended."""
+
+    stepped_up = "stepped_up"
+    completed = "completed"
+    dropped_out = "dropped_out"
+    host_ended = "host_ended"
+    other = "other"
+
+
+class HostResponse(StrEnum):
+    """A host's answer to a referral."""
+
+    accepted = "accepted"
+    declined = "declined"
+
+
+class Role(StrEnum):
+    """Who an account is (domain.md §2)."""
+
+    coordinator = "coordinator"
+    provider = "provider"
+    admin = "admin"
+
+
 class Kind(StrEnum):
     """場の種類."""
 
@@ -150,6 +196,30 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "rejected": "見送り済み",
         "placed": "確定済み",
     },
+    PlacementStatus: {
+        "confirmed": "確定",
+        "referred": "紹介済み",
+        "trial": "見学・体験",
+        "active": "利用中",
+        "ended": "終了",
+        "cancelled": "取り消し",
+    },
+    PlacementAction: {
+        "refer": "受け入れ先へ紹介",
+        "trial": "見学・体験へ",
+        "activate": "利用開始",
+        "end": "終了",
+        "cancel": "取り消し",
+    },
+    EndReason: {
+        "stepped_up": "次の段階へ",
+        "completed": "目標を達成して終了",
+        "dropped_out": "本人の中断",
+        "host_ended": "受け入れ先の都合",
+        "other": "その他",
+    },
+    HostResponse: {"accepted": "受け入れます", "declined": "辞退します"},
+    Role: {"coordinator": "コーディネーター", "provider": "受け入れ先", "admin": "管理者"},
     Kind: {
         "cafe": "コミュニティカフェ・居場所",
         "farm": "農園・農福連携",

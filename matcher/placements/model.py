@@ -3,21 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-STATUS_LABELS = {
-    "confirmed": "確定",
-    "referred": "紹介済み",
-    "trial": "見学・体験",
-    "active": "利用中",
-    "ended": "終了",
-    "cancelled": "取り消し",
-}
-END_REASONS = {
-    "stepped_up": "次の段階へ",
-    "completed": "目標を達成して終了",
-    "dropped_out": "本人の中断",
-    "host_ended": "受け入れ先の都合",
-    "other": "その他",
-}
+from matcher.vocabulary import LABELS, EndReason, HostResponse, PlacementAction, PlacementStatus
+
+# The Japanese labels live in one table (matcher.vocabulary.LABELS); these names read it.
+STATUS_LABELS = LABELS[PlacementStatus]
+END_REASONS = LABELS[EndReason]
 LIVE = ("confirmed", "referred", "trial", "active")
 
 # action → (statuses it may start from, status it leads to)
@@ -28,15 +18,9 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "end": (("referred", "trial", "active"), "ended"),
     "cancel": (("confirmed", "referred"), "cancelled"),
 }
-ACTION_LABELS = {
-    "refer": "受け入れ先へ紹介",
-    "trial": "見学・体験へ",
-    "activate": "利用開始",
-    "end": "終了",
-    "cancel": "取り消し",
-}
+ACTION_LABELS = LABELS[PlacementAction]
 FOLLOWUP_MONTHS = (1, 3, 6)
-HOST_RESPONSES = {"accepted": "受け入れます", "declined": "辞退します"}
+HOST_RESPONSES = LABELS[HostResponse]
 
 
 @dataclass(frozen=True)

@@ -203,3 +203,11 @@ def test_combine_with_every_weight_zero_is_zero() -> None:
 )
 def test_fit_label_cuts(score: float, label: str) -> None:
     assert fit_label(score) == label
+
+
+def test_every_code_users_see_has_one_japanese_label() -> None:
+    from matcher.vocabulary import LABELS
+
+    for enum, labels in LABELS.items():
+        assert set(labels) == {str(member) for member in enum}, enum.__name__
+        assert all(label and not label.isascii() for label in labels.values()), enum.__name__
