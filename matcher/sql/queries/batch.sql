@@ -159,7 +159,7 @@ select profile_id, embedding from profile_embedding where model = %(model)s;
 -- (profile, listing) pairs never to propose again: turned down, or placed and not ended.
 select profile_id, resource_id from rejection
 union
-select profile_id, resource_id from placement where status not in ('ended', 'cancelled');
+select profile_id, resource_id from live_placement;
 
 -- name: reusable_week
 -- The latest finished week before this one scored with the same weights, and when its run started.

@@ -30,8 +30,7 @@ where status = 'active' and (assured_at is null or assured_at < current_date - %
 -- name: live_placements
 -- Placements not yet ended, by profile, with their status.
 select pl.profile_id, pl.status, r.name as resource_name
-from placement pl join resource r on r.id = pl.resource_id
-where pl.status not in ('ended', 'cancelled');
+from live_placement pl join resource r on r.id = pl.resource_id;
 
 -- name: host_answers
 -- Hosts' answers to referrals in the last days, newest first.
@@ -56,6 +55,5 @@ from wanted w
 join needs_profile p on p.id = w.profile_id
 join resource r on is_feasible(r, p, w.eligible, %(min_overlap)s)
 where not exists (select 1 from rejection rj where rj.profile_id = p.id and rj.resource_id = r.id)
-  and not exists (select 1 from placement pl where pl.profile_id = p.id and pl.resource_id = r.id
-                  and pl.status not in ('ended', 'cancelled'))
+  and not exists (select 1 from live_placement pl where pl.profile_id = p.id and pl.resource_id = r.id)
 group by w.profile_id;

@@ -15,7 +15,7 @@ cross join resource r
 left join resource_embedding re on re.resource_id = r.id and re.model = %(model)s
 left join profile_embedding pe on pe.profile_id = p.id and pe.model = %(model)s
 left join rejection rj on rj.profile_id = p.id and rj.resource_id = r.id
-left join placement pl on pl.profile_id = p.id and pl.resource_id = r.id and pl.status not in ('ended', 'cancelled')
+left join live_placement pl on pl.profile_id = p.id and pl.resource_id = r.id
 where p.id = %(profile_id)s and (%(resource_id)s::text is null or r.id = %(resource_id)s)
 order by r.id;
 
@@ -50,8 +50,7 @@ where vector_dims(re.embedding) = {dim} and re.model = %(model)s
   and is_feasible(r, p, %(eligible)s, %(min_overlap)s)
   and (not %(tier1_only)s or r.programme = any(%(eligible)s))
   and not exists (select 1 from rejection rj where rj.profile_id = p.id and rj.resource_id = r.id)
-  and not exists (select 1 from placement pl where pl.profile_id = p.id and pl.resource_id = r.id
-                  and pl.status not in ('ended', 'cancelled'))
+  and not exists (select 1 from live_placement pl where pl.profile_id = p.id and pl.resource_id = r.id)
 order by re.embedding::vector({dim}) <=> %(q)s::vector({dim})
 limit %(pool)s;
 
@@ -64,8 +63,7 @@ with feasible as materialized (
     join needs_profile p on p.id = %(profile_id)s
     where is_feasible(r, p, %(eligible)s, %(min_overlap)s)
       and not exists (select 1 from rejection rj where rj.profile_id = p.id and rj.resource_id = r.id)
-      and not exists (select 1 from placement pl where pl.profile_id = p.id and pl.resource_id = r.id
-                      and pl.status not in ('ended', 'cancelled'))
+      and not exists (select 1 from live_placement pl where pl.profile_id = p.id and pl.resource_id = r.id)
 ),
 ranked as (
     select f.id, re.embedding::vector({dim}) <=> %(q)s::vector({dim}) as distance,
@@ -97,8 +95,7 @@ join needs_profile p on p.id = %(profile_id)s
 where r.programme = any(%(eligible)s)
   and is_feasible(r, p, %(eligible)s, %(min_overlap)s)
   and not exists (select 1 from rejection rj where rj.profile_id = p.id and rj.resource_id = r.id)
-  and not exists (select 1 from placement pl where pl.profile_id = p.id and pl.resource_id = r.id
-                  and pl.status not in ('ended', 'cancelled'))
+  and not exists (select 1 from live_placement pl where pl.profile_id = p.id and pl.resource_id = r.id)
 order by r.name;
 
 -- name: nearly_feasible
@@ -110,8 +107,7 @@ cross join lateral (select exclusion_codes(r, p, %(eligible)s, %(min_overlap)s) 
 where p.id = %(profile_id)s and r.status = 'active'
   and cardinality(c.codes) = 1 and c.codes[1] = any(%(changeable)s)
   and not exists (select 1 from rejection rj where rj.profile_id = p.id and rj.resource_id = r.id)
-  and not exists (select 1 from placement pl where pl.profile_id = p.id and pl.resource_id = r.id
-                  and pl.status not in ('ended', 'cancelled'))
+  and not exists (select 1 from live_placement pl where pl.profile_id = p.id and pl.resource_id = r.id)
 order by r.id;
 
 -- name: classify_shown
@@ -131,7 +127,7 @@ cross join resource r
 left join resource_embedding re on re.resource_id = r.id and re.model = %(model)s
 left join profile_embedding pe on pe.profile_id = p.id and pe.model = %(model)s
 left join rejection rj on rj.profile_id = p.id and rj.resource_id = r.id
-left join placement pl on pl.profile_id = p.id and pl.resource_id = r.id and pl.status not in ('ended', 'cancelled')
+left join live_placement pl on pl.profile_id = p.id and pl.resource_id = r.id
 where p.id = %(profile_id)s
   and r.id = any(array(
       select r.id from resource r join needs_profile p on p.id = %(profile_id)s
@@ -139,8 +135,7 @@ where p.id = %(profile_id)s
       union
       select resource_id from rejection where profile_id = %(profile_id)s
       union
-      select resource_id from placement
-      where profile_id = %(profile_id)s and status not in ('ended', 'cancelled')))
+      select resource_id from live_placement where profile_id = %(profile_id)s))
 order by r.id;
 
 -- name: classify_one
@@ -160,7 +155,7 @@ cross join resource r
 left join resource_embedding re on re.resource_id = r.id and re.model = %(model)s
 left join profile_embedding pe on pe.profile_id = p.id and pe.model = %(model)s
 left join rejection rj on rj.profile_id = p.id and rj.resource_id = r.id
-left join placement pl on pl.profile_id = p.id and pl.resource_id = r.id and pl.status not in ('ended', 'cancelled')
+left join live_placement pl on pl.profile_id = p.id and pl.resource_id = r.id
 where p.id = %(profile_id)s and r.id = %(resource_id)s
 order by r.id;
 

@@ -84,8 +84,7 @@ where id = %(id)s;
 
 -- name: reserved_places
 -- How many of a listing's places are held by placements still under way.
-select count(*) from placement
-where resource_id = %(id)s and reserved and status not in ('ended', 'cancelled');
+select count(*) from live_placement where resource_id = %(id)s and reserved;
 
 -- name: assure
 -- Sets a listing's 確認日 and nothing else.
