@@ -103,6 +103,17 @@ def _hold(pool: ConnectionPool, job: "ImportJob | BatchJob") -> psycopg.Connecti
     return None
 
 
+def _begin(pool: ConnectionPool, job: "ImportJob | BatchJob") -> psycopg.Connection | None:
+    """Takes the job's lock and records the job; the lock is let go again if recording fails."""
+    holder = _hold(pool, job)
+    try:
+        _save(pool, job)
+    except BaseException:
+        _let_go(holder)
+        raise
+    return holder
+
+
 def _let_go(holder: psycopg.Connection | None) -> None:
     """Ends the session holding a finished job's lock."""
     if holder is not None:
@@ -202,12 +213,7 @@ class ImportJobs:
     ) -> ImportJob:
         """Starts an import in a background thread (or runs it now with wait=True)."""
         job = ImportJob(uuid.uuid4().hex[:12], kind, filename, actor)
-        holder = _hold(pool, job)
-        try:
-            _save(pool, job)
-        except BaseException:
-            _let_go(holder)
-            raise
+        holder = _begin(pool, job)
 
         def work() -> None:
             try:
@@ -349,12 +355,7 @@ def start_batch(pool: ConnectionPool, settings: Settings, *, week: str, actor: s
     from matcher.batch import BatchBusy, Progress, run_batch
 
     job = BatchJob(week, actor)
-    holder = _hold(pool, job)
-    try:
-        _save(pool, job)
-    except BaseException:
-        _let_go(holder)
-        raise
+    holder = _begin(pool, job)
 
     def phase(name: str, total: int) -> None:
         job.phase, job.total, job.done = name, total, 0

@@ -16,26 +16,12 @@ select pg_try_advisory_lock(7100003, %(lock_key)s);
 -- name: get
 -- One job; `silent` says whether the process that ran it is gone: no session holds the job's advisory
 -- lock (or, for a job from before locks, nothing has been heard of it for a while).
-select j.*, not (case when j.lock_key is null
-                      then j.updated_at >= now() - make_interval(mins => %(silent_minutes)s)
-                      else exists (select 1 from pg_locks l
-                                   where l.locktype = 'advisory' and l.granted
-                                     and l.database = (select oid from pg_database
-                                                       where datname = current_database())
-                                     and l.classid = 7100003 and l.objid = j.lock_key::oid
-                                     and l.objsubid = 2) end) as silent
+select j.*, job_is_silent(j.lock_key, j.updated_at, %(silent_minutes)s) as silent
 from background_job j where j.id = %(id)s;
 
 -- name: recent
 -- The newest jobs of some kinds first (`silent` as for get).
-select j.*, not (case when j.lock_key is null
-                      then j.updated_at >= now() - make_interval(mins => %(silent_minutes)s)
-                      else exists (select 1 from pg_locks l
-                                   where l.locktype = 'advisory' and l.granted
-                                     and l.database = (select oid from pg_database
-                                                       where datname = current_database())
-                                     and l.classid = 7100003 and l.objid = j.lock_key::oid
-                                     and l.objsubid = 2) end) as silent
+select j.*, job_is_silent(j.lock_key, j.updated_at, %(silent_minutes)s) as silent
 from background_job j where j.kind = any(%(kinds)s)
 order by j.started_at desc
 limit %(limit)s;
@@ -44,14 +30,7 @@ limit %(limit)s;
 -- The weekly batch to show: one still running if any (a refused double start never hides it, a dead one
 -- never holds the place), else the newest. `silent` as for get.
 select * from (
-    select j.*, not (case when j.lock_key is null
-                          then j.updated_at >= now() - make_interval(mins => %(silent_minutes)s)
-                          else exists (select 1 from pg_locks l
-                                       where l.locktype = 'advisory' and l.granted
-                                         and l.database = (select oid from pg_database
-                                                           where datname = current_database())
-                                         and l.classid = 7100003 and l.objid = j.lock_key::oid
-                                         and l.objsubid = 2) end) as silent
+    select j.*, job_is_silent(j.lock_key, j.updated_at, %(silent_minutes)s) as silent
     from background_job j where j.kind = 'batch'
 ) b
 order by (b.phase not in ('done', 'busy', 'failed') and not b.silent) desc, b.started_at desc
