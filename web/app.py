@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matcher import db, embedding
 from matcher.config import Settings, get_settings
-from matcher.registry.host import NotYourListing
+from matcher.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
 from web.body_limit import BodyLimit
 from web.proxies import TrustedProxies
 from web.routes import (
@@ -85,6 +85,16 @@ UNREADABLE_BODY = {
 }
 
 
+# Each kind of domain refusal as HTTP: its status and the title of the error page.
+DOMAIN_STATUSES: dict[type[DomainError], tuple[int, str]] = {
+    NotFound: (404, "見つかりません"),
+    Conflict: (409, "操作できません"),
+    NotAllowed: (403, "権限がありません"),
+    Invalid: (422, "入力が正しくありません"),
+    DomainError: (422, "操作できません"),
+}
+
+
 def install_error_pages(app: FastAPI) -> None:
     """Pages answer errors with a Japanese page; the API keeps JSON."""
 
@@ -99,11 +109,19 @@ def install_error_pages(app: FastAPI) -> None:
     async def forbidden(request: Request, exc: Forbidden) -> Response:
         return _error_page(request, 403, "権限がありません", "この画面はあなたの役割では開けません。")
 
-    @app.exception_handler(NotYourListing)
-    async def not_yours(request: Request, exc: NotYourListing) -> Response:
+    @app.exception_handler(DomainError)
+    async def refused(request: Request, exc: DomainError) -> Response:
+        """The one translation of the domain's refusals into HTTP."""
+        status, title = next(
+            (status, title) for kind, (status, title) in DOMAIN_STATUSES.items() if isinstance(exc, kind)
+        )
         if _is_api(request):
-            return JSONResponse({"detail": str(exc)}, status_code=403)
-        return _error_page(request, 403, "権限がありません", str(exc))
+            if isinstance(exc, Invalid):
+                where = ["body", exc.field] if exc.field else ["body"]
+                detail = [{"type": "value_error", "loc": where, "msg": exc.message, "input": None}]
+                return JSONResponse({"detail": detail}, status_code=status)
+            return JSONResponse({"detail": exc.message}, status_code=status)
+        return _error_page(request, status, title, exc.message)
 
     @app.exception_handler(NotFoundPage)
     async def not_found(request: Request, exc: NotFoundPage) -> Response:

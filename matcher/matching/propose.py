@@ -9,6 +9,7 @@ from psycopg.rows import dict_row
 
 from matcher import embedding
 from matcher.config import Settings
+from matcher.errors import NotFound
 from matcher.learning import effective_settings
 from matcher.matching import scoring
 from matcher.matching.calibration import calibration
@@ -23,7 +24,7 @@ from matcher.sql import queries
 SQL = queries("matching")
 
 
-class ProfileNotFound(LookupError):
+class ProfileNotFound(NotFound, LookupError):
     """No needs profile has this id."""
 
     def __init__(self, profile_id: str) -> None:

@@ -5,17 +5,18 @@ from psycopg.types.json import Jsonb
 
 from matcher import audit
 from matcher.config import Settings
+from matcher.errors import NotFound
 from matcher.matching.propose import SQL, ProfileNotFound, proposal_for
 from matcher.profiles.pii import refuse_pii
 from matcher.profiles.store import get_profile
 from matcher.registry.store import get_resource
 
 
-class UnknownResource(LookupError):
+class UnknownResource(NotFound, LookupError):
     """No listing has this id."""
 
     def __init__(self, resource_id: str) -> None:
-        super().__init__(f"社会資源「{resource_id}」はありません")
+        super().__init__(f"社会資源「{resource_id}」はありません", field="resource_id")
 
 
 def reject(

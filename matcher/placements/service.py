@@ -10,8 +10,9 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from matcher import audit
+from matcher import audit, errors
 from matcher.config import Settings
+from matcher.errors import Conflict
 from matcher.matching.model import Proposal
 from matcher.matching.propose import ProfileNotFound, proposal_for
 from matcher.matching.reasons import exclusion_reasons
@@ -25,11 +26,11 @@ SQL = queries("placements")
 MATCHING = queries("matching")
 
 
-class PlacementError(Exception):
+class PlacementError(Conflict):
     """A step that cannot be taken now (HTTP 409); the message says why in Japanese."""
 
 
-class NotFound(LookupError):
+class NotFound(errors.NotFound, LookupError):
     """No such placement or listing."""
 
 

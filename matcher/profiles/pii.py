@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from matcher.errors import Invalid
 from matcher.japanese import tokenizer
 
 KIND_LABELS = {
@@ -410,13 +411,12 @@ def no_pii(value: str | None) -> str | None:
     return value
 
 
-class PiiInField(ValueError):
+class PiiInField(Invalid, ValueError):
     """Free text that would carry an identifier to the record or to someone else (HTTP 422)."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(message, field=field)
+        self.field: str = field
 
 
 def refuse_pii(**fields: str | None) -> None:

@@ -5,12 +5,13 @@ from datetime import date
 import psycopg
 
 from matcher import audit
+from matcher.errors import Conflict
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import get_profile, save_profiles
 from matcher.vocabulary import Consent
 
 
-class ProfileExists(ValueError):
+class ProfileExists(Conflict, ValueError):
     """A profile with this code already exists."""
 
 

@@ -8,6 +8,7 @@ import psycopg
 
 from matcher import audit, embedding
 from matcher.accounts import User
+from matcher.errors import NotAllowed
 from matcher.registry.model import Resource
 from matcher.registry.service import ListingRefused, update_resource
 from matcher.registry.store import get_resource, lock_resource, set_assured
@@ -16,7 +17,7 @@ from matcher.vocabulary import ResourceStatus
 HOST_FIELDS = ("capacity_total", "capacity_open", "schedule", "description", "trial", "status")
 
 
-class NotYourListing(PermissionError):
+class NotYourListing(NotAllowed, PermissionError):
     """A host asked for a listing that is not its own (403)."""
 
     def __init__(self) -> None:

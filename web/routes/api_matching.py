@@ -2,12 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from matcher.matching.model import ProposalDocument
-from matcher.matching.propose import ProfileNotFound, propose
-from matcher.matching.rejections import UnknownResource, reject
+from matcher.matching.propose import propose
+from matcher.matching.rejections import reject
 from matcher.profiles.pii import no_pii
 from web.auth import API_REFUSALS, Coordinator, refusals
 from web.deps import Conn, CurrentSettings
@@ -44,10 +44,7 @@ def get_proposals(
     top: Annotated[int, Query(ge=1, le=1000)] = 10,
 ) -> ProposalDocument:
     """提案（既存事業→参加支援の順）と、除外した社会資源とその理由。`matcher propose --json` と同じ文書。"""
-    try:
-        return propose(conn, settings, profile_id=profile_id, top=top).document(top)
-    except ProfileNotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    return propose(conn, settings, profile_id=profile_id, top=top).document(top)
 
 
 @router.post(
@@ -57,15 +54,12 @@ def post_rejection(
     profile_id: str, body: RejectionIn, conn: Conn, settings: CurrentSettings, user: Coordinator
 ) -> RejectionOut:
     """提案の見送りを理由とともに記録します。見送った社会資源はこの方に再び提案されません。"""
-    try:
-        reject(
-            conn,
-            profile_id=profile_id,
-            resource_id=body.resource_id,
-            reason=body.reason,
-            by=user.name,
-            settings=settings,
-        )
-    except (ProfileNotFound, UnknownResource) as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    reject(
+        conn,
+        profile_id=profile_id,
+        resource_id=body.resource_id,
+        reason=body.reason,
+        by=user.name,
+        settings=settings,
+    )
     return RejectionOut(profile_id=profile_id, resource_id=body.resource_id, reason=body.reason)

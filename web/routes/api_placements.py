@@ -6,19 +6,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, status
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from matcher.matching.propose import ProfileNotFound
 from matcher.placements.model import Placement
 from matcher.placements.referrals import ReferralError, referrals_for_host, respond
 from matcher.placements.service import (
-    GapReasonRequired,
-    NotFound,
-    PlacementError,
     advance,
     confirm,
     get_placement,
     record_followup,
 )
-from matcher.profiles.pii import PiiInField, no_pii
+from matcher.profiles.pii import no_pii
 from matcher.schedule import TimeSlot
 from web.auth import API_REFUSALS, Coordinator, Provider, refusals
 from web.deps import Conn, CurrentSettings
@@ -110,21 +106,8 @@ class ReferralOut(BaseModel):
     host_responded_at: datetime | None
 
 
-def _conflict(exc: Exception) -> HTTPException:
-    return HTTPException(status.HTTP_409_CONFLICT, str(exc))
-
-
-def _unprocessable(exc: PiiInField) -> HTTPException:
-    """The same 422 as a request body that fails validation, naming the field."""
-    detail = [{"type": "value_error", "loc": ["body", exc.field], "msg": exc.message, "input": None}]
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail)
-
-
 def _placement(conn: Conn, placement_id: int) -> Placement:
-    try:
-        return get_placement(conn, placement_id=placement_id)
-    except NotFound as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    return get_placement(conn, placement_id=placement_id)
 
 
 @router.post("/placements", response_model=PlacementOut, status_code=201, responses=refusals(404, 409))
@@ -132,21 +115,14 @@ def post_placement(
     body: PlacementIn, conn: Conn, settings: CurrentSettings, user: Coordinator
 ) -> PlacementOut:
     """提案を確定し、空きを1つ確保します。空きがない・狭間の理由がないときは 409。"""
-    try:
-        placement = confirm(
-            conn,
-            settings,
-            profile_id=body.profile_id,
-            resource_id=body.resource_id,
-            actor=user.name,
-            gap_reason=body.gap_reason,
-        )
-    except (ProfileNotFound, NotFound) as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-    except PiiInField as exc:
-        raise _unprocessable(exc) from exc
-    except (GapReasonRequired, PlacementError) as exc:
-        raise _conflict(exc) from exc
+    placement = confirm(
+        conn,
+        settings,
+        profile_id=body.profile_id,
+        resource_id=body.resource_id,
+        actor=user.name,
+        gap_reason=body.gap_reason,
+    )
     return PlacementOut.of(placement)
 
 
@@ -160,18 +136,13 @@ def read_placement(placement_id: int, conn: Conn, user: Coordinator) -> Placemen
 def refer(placement_id: int, conn: Conn, user: Coordinator, body: ReferIn | None = None) -> PlacementOut:
     """受け入れ先へ紹介します。本人同意（consent = full）がなければ 409。"""
     _placement(conn, placement_id)
-    try:
-        placement = advance(
-            conn,
-            placement_id=placement_id,
-            action="refer",
-            actor=user.name,
-            host_note=(body or ReferIn()).host_note,
-        )
-    except PiiInField as exc:
-        raise _unprocessable(exc) from exc
-    except PlacementError as exc:
-        raise _conflict(exc) from exc
+    placement = advance(
+        conn,
+        placement_id=placement_id,
+        action="refer",
+        actor=user.name,
+        host_note=(body or ReferIn()).host_note,
+    )
     return PlacementOut.of(placement)
 
 
@@ -179,19 +150,14 @@ def refer(placement_id: int, conn: Conn, user: Coordinator, body: ReferIn | None
 def step(placement_id: int, body: StepIn, conn: Conn, user: Coordinator) -> PlacementOut:
     """見学・体験、利用開始、終了（理由つき）、取り消し。順序に合わない操作は 409。"""
     _placement(conn, placement_id)
-    try:
-        placement = advance(
-            conn,
-            placement_id=placement_id,
-            action=body.action,
-            actor=user.name,
-            end_reason=body.end_reason,
-            end_note=body.end_note,
-        )
-    except PiiInField as exc:
-        raise _unprocessable(exc) from exc
-    except PlacementError as exc:
-        raise _conflict(exc) from exc
+    placement = advance(
+        conn,
+        placement_id=placement_id,
+        action=body.action,
+        actor=user.name,
+        end_reason=body.end_reason,
+        end_note=body.end_note,
+    )
     return PlacementOut.of(placement)
 
 
@@ -212,21 +178,16 @@ class FollowUpOut(BaseModel):
 def followup(placement_id: int, body: FollowUpIn, conn: Conn, user: Coordinator) -> FollowUpOut:
     """1・3・6か月目のフォローアップを記録します。"""
     _placement(conn, placement_id)
-    try:
-        record = record_followup(
-            conn,
-            placement_id=placement_id,
-            month=body.month,
-            still_participating=body.still_participating,
-            frequency=body.frequency,
-            rating=body.rating,
-            note=body.note,
-            actor=user.name,
-        )
-    except PiiInField as exc:
-        raise _unprocessable(exc) from exc
-    except PlacementError as exc:
-        raise _conflict(exc) from exc
+    record = record_followup(
+        conn,
+        placement_id=placement_id,
+        month=body.month,
+        still_participating=body.still_participating,
+        frequency=body.frequency,
+        rating=body.rating,
+        note=body.note,
+        actor=user.name,
+    )
     return FollowUpOut(placement_id=record.placement_id, month=record.month, recorded_at=record.recorded_at)
 
 

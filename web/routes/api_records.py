@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, HTTPException, Response, status
 from matcher import embedding
 from matcher.accounts import User
 from matcher.profiles.model import NeedsProfile
-from matcher.profiles.service import ProfileExists, create_profile, update_profile
+from matcher.profiles.service import create_profile, update_profile
 from matcher.profiles.store import get_profile
 from matcher.registry.host import HOST_FIELDS, assure_listing, edit_listing, own_listing
 from matcher.registry.model import Resource
@@ -154,10 +154,7 @@ def post_profile(
     body: NeedsProfile, conn: Conn, settings: CurrentSettings, user: Coordinator
 ) -> NeedsProfile:
     """ニーズプロファイルを登録します（個人情報チェックあり）。"""
-    try:
-        create_profile(conn, body, actor=user.name)
-    except ProfileExists as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    create_profile(conn, body, actor=user.name)
     embedding.sync_one(conn, embedding.EmbeddingSpec.from_settings(settings), "profile", body.id)
     return body
 
