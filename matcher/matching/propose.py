@@ -47,16 +47,18 @@ def candidates(
     """
     params = {
         "profile_id": profile.id,
-        "resource_id": resource_id,
         "eligible": profile.eligible_programmes(),
         "min_overlap": min_overlap,
         "model": model,
     }
+    if resource_id is not None:
+        ids = [resource_id]
+    elif shown_only:
+        ids = [row[0] for row in conn.execute(SQL.shown_ids, params)]
+    else:
+        ids = [row[0] for row in conn.execute(SQL.all_ids)]
     with conn.cursor(row_factory=dict_row) as cur:
-        query = SQL.classify_shown if shown_only else SQL.classify
-        if resource_id is not None:
-            query = SQL.classify_one
-        rows = cur.execute(query, params).fetchall()
+        rows = cur.execute(SQL.classify, params | {"ids": ids}).fetchall()
     return [_candidate(row) for row in rows]
 
 

@@ -1,5 +1,5 @@
 -- name: classify
--- Every listing as seen from one profile: failed constraints, rejection, quoted values, meaning similarity.
+-- The listings named (ids) as seen from one profile: failed constraints, rejection, values, similarity.
 select r.id, r.name, r.kind, r.programme, r.hosts_participation, r.status, r.capacity_total,
        r.capacity_open, r.schedule, r.contact_level, r.physical_load, r.min_age, r.max_age,
        r.accommodations, r.reward, r.assured_at,
@@ -16,8 +16,21 @@ left join resource_embedding re on re.resource_id = r.id and re.model = %(model)
 left join profile_embedding pe on pe.profile_id = p.id and pe.model = %(model)s
 left join rejection rj on rj.profile_id = p.id and rj.resource_id = r.id
 left join live_placement pl on pl.profile_id = p.id and pl.resource_id = r.id
-where p.id = %(profile_id)s and (%(resource_id)s::text is null or r.id = %(resource_id)s)
+where p.id = %(profile_id)s and r.id = any(%(ids)s::text[])
 order by r.id;
+
+-- name: shown_ids
+-- What a profile page shows at once: the feasible listings and this profile's own decisions.
+select r.id from resource r join needs_profile p on p.id = %(profile_id)s
+where is_feasible(r, p, %(eligible)s, %(min_overlap)s)
+union
+select resource_id from rejection where profile_id = %(profile_id)s
+union
+select resource_id from live_placement where profile_id = %(profile_id)s;
+
+-- name: all_ids
+-- Every listing's id.
+select id from resource;
 
 -- name: registry_version
 -- Changes whenever any listing is added, changed or removed: keys the in-memory lexical index.
@@ -108,55 +121,6 @@ where p.id = %(profile_id)s and r.status = 'active'
   and cardinality(c.codes) = 1 and c.codes[1] = any(%(changeable)s)
   and not exists (select 1 from rejection rj where rj.profile_id = p.id and rj.resource_id = r.id)
   and not exists (select 1 from live_placement pl where pl.profile_id = p.id and pl.resource_id = r.id)
-order by r.id;
-
--- name: classify_shown
--- classify for what a profile page shows: feasible listings and this profile's own decisions (ids first).
-select r.id, r.name, r.kind, r.programme, r.hosts_participation, r.status, r.capacity_total,
-       r.capacity_open, r.schedule, r.contact_level, r.physical_load, r.min_age, r.max_age,
-       r.accommodations, r.reward, r.assured_at,
-       exclusion_codes(r, p, %(eligible)s, %(min_overlap)s)
-           || case when rj.resource_id is null then '{}'::text[] else array['rejected'] end
-           || case when pl.id is null then '{}'::text[] else array['placed'] end as codes,
-       rj.reason as rejection_reason,
-       great_circle_km(r.lat, r.lon, p.lat, p.lon) as distance_km,
-       overlap_minutes(r.week_minutes, p.week_minutes) as overlap_minutes,
-       1 - (re.embedding <=> pe.embedding) as dense
-from needs_profile p
-cross join resource r
-left join resource_embedding re on re.resource_id = r.id and re.model = %(model)s
-left join profile_embedding pe on pe.profile_id = p.id and pe.model = %(model)s
-left join rejection rj on rj.profile_id = p.id and rj.resource_id = r.id
-left join live_placement pl on pl.profile_id = p.id and pl.resource_id = r.id
-where p.id = %(profile_id)s
-  and r.id = any(array(
-      select r.id from resource r join needs_profile p on p.id = %(profile_id)s
-      where is_feasible(r, p, %(eligible)s, %(min_overlap)s)
-      union
-      select resource_id from rejection where profile_id = %(profile_id)s
-      union
-      select resource_id from live_placement where profile_id = %(profile_id)s))
-order by r.id;
-
--- name: classify_one
--- The classify query for one listing (a plain equality lets the planner use the primary key).
-select r.id, r.name, r.kind, r.programme, r.hosts_participation, r.status, r.capacity_total,
-       r.capacity_open, r.schedule, r.contact_level, r.physical_load, r.min_age, r.max_age,
-       r.accommodations, r.reward, r.assured_at,
-       exclusion_codes(r, p, %(eligible)s, %(min_overlap)s)
-           || case when rj.resource_id is null then '{}'::text[] else array['rejected'] end
-           || case when pl.id is null then '{}'::text[] else array['placed'] end as codes,
-       rj.reason as rejection_reason,
-       great_circle_km(r.lat, r.lon, p.lat, p.lon) as distance_km,
-       overlap_minutes(r.week_minutes, p.week_minutes) as overlap_minutes,
-       1 - (re.embedding <=> pe.embedding) as dense
-from needs_profile p
-cross join resource r
-left join resource_embedding re on re.resource_id = r.id and re.model = %(model)s
-left join profile_embedding pe on pe.profile_id = p.id and pe.model = %(model)s
-left join rejection rj on rj.profile_id = p.id and rj.resource_id = r.id
-left join live_placement pl on pl.profile_id = p.id and pl.resource_id = r.id
-where p.id = %(profile_id)s and r.id = %(resource_id)s
 order by r.id;
 
 -- name: registry_texts_fingerprint
