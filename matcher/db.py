@@ -1,5 +1,6 @@
 """The database: embedded server when no URL is given, the connection pool, and migrations."""
 
+import contextlib
 import logging
 import re
 import warnings
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "sql" / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
 _MIGRATION_LOCK = 7_100_001  # advisory lock key: one migrator at a time
+_ROLES_LOCK = 7_100_004  # advisory lock key: one process setting up roles and grants at a time
 
 
 class DatabaseError(RuntimeError):
@@ -99,10 +101,14 @@ def create_roles(
     Returns the owner's and the application's URLs. Safe to run again (after a restore, say)."""
     ensure_vector_extension(url)
     with psycopg.connect(url, autocommit=True) as conn:
+        # One process at a time (server processes starting together): concurrent GRANTs collide.
+        conn.execute("select pg_advisory_lock(%s)", [_ROLES_LOCK])
         for role, password in ((OWNER_ROLE, owner_password), (APP_ROLE, app_password)):
             exists = conn.execute("select 1 from pg_roles where rolname = %s", [role]).fetchone()
             if not exists:
-                conn.execute(sql.SQL("create role {} login").format(sql.Identifier(role)))
+                # made meanwhile for another database of the same server: fine
+                with contextlib.suppress(psycopg.errors.DuplicateObject):
+                    conn.execute(sql.SQL("create role {} login").format(sql.Identifier(role)))
             if password:
                 conn.execute(
                     sql.SQL("alter role {} password {}").format(sql.Identifier(role), sql.Literal(password))
@@ -124,14 +130,14 @@ def create_roles(
             " version int primary key, name text not null, applied_at timestamptz not null default now())"
         )
         conn.execute(_OWNERSHIP.replace("{owner}", OWNER_ROLE))  # type: ignore[arg-type]
-    with psycopg.connect(url) as conn:
-        migrate(conn, as_role=OWNER_ROLE)
-    with psycopg.connect(url, autocommit=True) as conn:
+        with psycopg.connect(url) as migrating:
+            migrate(migrating, as_role=OWNER_ROLE)
         conn.execute(_OWNERSHIP.replace("{owner}", OWNER_ROLE))  # type: ignore[arg-type]
         grants = _GRANTS
         if int(conn.execute("show server_version_num").fetchone()[0]) >= 170000:  # type: ignore[index]
             grants += _MAINTAIN
         conn.execute(grants.format(app=APP_ROLE, owner=OWNER_ROLE))  # type: ignore[arg-type]
+        conn.execute("select pg_advisory_unlock(%s)", [_ROLES_LOCK])
     return _as_role(url, OWNER_ROLE, owner_password), _as_role(url, APP_ROLE, app_password)
 
 
@@ -201,15 +207,19 @@ def ensure_database(url: str) -> None:
     with psycopg.connect(make_conninfo(url, dbname="postgres"), autocommit=True) as conn:
         exists = conn.execute("select 1 from pg_database where datname = %s", [name]).fetchone()
         if not exists:
-            conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase):  # made meanwhile by another process
+                conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     ensure_vector_extension(url)
 
 
 def ensure_vector_extension(url: str) -> None:
     """Creates the vector extension, failing with a clear message where it is not installed."""
     try:
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("create extension if not exists vector")
+        with (
+            psycopg.connect(url, autocommit=True) as conn,
+            contextlib.suppress(psycopg.errors.UniqueViolation),
+        ):
+            conn.execute("create extension if not exists vector")  # a process starting alongside may win
     except psycopg.errors.FeatureNotSupported as exc:
         raise DatabaseError("このPostgreSQLには pgvector（vector 拡張）がありません。") from exc
     except psycopg.OperationalError as exc:
