@@ -2,7 +2,6 @@
 
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -120,4 +119,3 @@ def test_create_roles_prints_both_urls_and_can_run_again(admin_url: str, roles: 
         )
         assert result.returncode == 0, result.stderr
         assert "MATCHER_MIGRATION_DATABASE_URL=" in result.stdout and "user=matcher_app" in result.stdout
-
