@@ -16,9 +16,9 @@ from matcher.matching.reasons import km
 from matcher.profiles.model import NeedsProfile
 from matcher.registry.model import Resource
 from matcher.registry.store import resources_by_ids
-from matcher.schedule import DAY_ORDER, SlotLike, TimeSlot, clock, compact_label, minutes
+from matcher.schedule import DAY_ORDER, SlotLike, TimeSlot, compact_label, merge_slots, minutes
 from matcher.sql import queries
-from matcher.vocabulary import CONTACT_LEVELS, LABELS, PHYSICAL_LOADS, Accommodation
+from matcher.vocabulary import CONTACT_LEVELS, LABELS, PHYSICAL_LOADS, Accommodation, Day
 
 # What a person and coordinator can change (and capacity, which frees up by itself); age,
 # eligibility, inactive listings and the coordinator's own decisions are never suggested.
@@ -145,19 +145,7 @@ def distance_steps(profile: NeedsProfile, pool: Sequence[Resource], min_overlap:
 
 def with_slots(availability: Iterable[SlotLike], extra: Iterable[SlotLike]) -> list[TimeSlot]:
     """Availability with extra slots added, overlapping or touching slots of a day merged."""
-    spans: dict[str, list[tuple[int, int]]] = {}
-    for slot in [*availability, *extra]:
-        spans.setdefault(str(slot.day), []).append((minutes(slot.start), minutes(slot.end)))
-    merged: list[TimeSlot] = []
-    for day in DAY_ORDER:
-        day_spans: list[list[int]] = []
-        for start, end in sorted(spans.get(day, [])):
-            if day_spans and start <= day_spans[-1][1]:
-                day_spans[-1][1] = max(day_spans[-1][1], end)
-            else:
-                day_spans.append([start, end])
-        merged += [TimeSlot(day=day, start=clock(s), end=clock(e)) for s, e in day_spans]  # type: ignore[arg-type]
-    return merged
+    return [TimeSlot(day=Day(s.day), start=s.start, end=s.end) for s in merge_slots([*availability, *extra])]
 
 
 def with_availability(profile: NeedsProfile, extra: Iterable[SlotLike]) -> NeedsProfile:
