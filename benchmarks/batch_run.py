@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.synthetic import fix_resource_hashes, populate, populate_profiles, prepare  # noqa: E402
 from matcher import db, embedding  # noqa: E402
-from matcher.batch import run_batch  # noqa: E402
+from matcher.batch.weekly import run_batch  # noqa: E402
 from matcher.config import Settings  # noqa: E402
 from matcher.matching.assignment import Pair, assign, greedy, total  # noqa: E402
 

@@ -35,7 +35,7 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
 
-    from matcher import bundled_model
+    from matcher.embedding import bundled_model
 
     sample = texts() * 3
     print(

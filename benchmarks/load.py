@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.synthetic import fix_resource_hashes, populate  # noqa: E402
 from matcher import db, embedding  # noqa: E402
-from matcher.accounts import create_user, set_password  # noqa: E402
+from matcher.accounts.users import create_user, set_password  # noqa: E402
 from matcher.config import Settings  # noqa: E402
 from matcher.seed import load_seeds  # noqa: E402
 

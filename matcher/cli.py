@@ -12,7 +12,7 @@ import typer
 
 from matcher import db
 from matcher.config import Settings, get_settings
-from matcher.importing import ImportRejected
+from matcher.core.importing import ImportRejected
 from matcher.profiles.store import iter_profiles
 from matcher.registry.store import iter_resources
 
@@ -235,7 +235,7 @@ def user_create(
     ] = None,
 ) -> None:
     """利用者を作り、API トークンを標準出力に出します（トークンは再表示できません）。"""
-    from matcher.accounts import AccountError, create_user
+    from matcher.accounts.users import AccountError, create_user
 
     try:
         with db.connect(get_settings()) as conn:
@@ -257,7 +257,7 @@ def user_tokens(
     name: Annotated[str | None, typer.Argument(help="利用者名（省略するとすべての利用者）")] = None,
 ) -> None:
     """API トークンの一覧: id・利用者・作成日時・最後に使われた日時（トークンそのものは出しません）。"""
-    from matcher.accounts import AccountError, account_id, list_tokens
+    from matcher.accounts.users import AccountError, account_id, list_tokens
 
     try:
         with db.connect(get_settings()) as conn:
@@ -278,7 +278,7 @@ def user_revoke_token(
     all_tokens: Annotated[bool, typer.Option("--all", help="その利用者のトークンをすべて取り消す")] = False,
 ) -> None:
     """API トークンを取り消します（1つを id で、または --all ですべて）。取り消しは監査ログに残ります。"""
-    from matcher.accounts import AccountError, account_id, revoke_tokens
+    from matcher.accounts.users import AccountError, account_id, revoke_tokens
 
     if (token_id is None) != all_tokens:
         fail(["トークンの id か --all のどちらか一方を指定してください"])
@@ -309,7 +309,7 @@ def export_resources() -> None:
 @export_app.command("hsds")
 def export_hsds() -> None:
     """社会資源を Open Referral HSDS 3 のサービスの一覧（JSON）で標準出力に書き出します。"""
-    from matcher import hsds
+    from matcher.registry import hsds
 
     with db.connect(get_settings()) as conn:
         services = hsds.to_services(iter_resources(conn))
@@ -363,7 +363,7 @@ def batch_run(
     as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
 ) -> None:
     """週次処理: 変わった文章の埋め込み、重みの学習、全員の提案の計算、定員を守った割り当て、不足の集計。"""
-    from matcher.batch import BadWeek, BatchBusy, Progress, run_batch
+    from matcher.batch.weekly import BadWeek, BatchBusy, Progress, run_batch
 
     settings = get_settings()
     bar = BarProgress()
@@ -397,7 +397,7 @@ def demo_accounts(
     ] = None,
 ) -> None:
     """デモ用のアカウント（コーディネーター・受け入れ先・管理者）を作り、ログイン情報を表示します。"""
-    from matcher.accounts import ROLE_LABELS, ensure_demo_accounts
+    from matcher.accounts.users import ROLE_LABELS, ensure_demo_accounts
 
     settings = get_settings()
     with db.connect(settings) as conn:

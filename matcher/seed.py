@@ -4,7 +4,7 @@ from pathlib import Path
 
 import psycopg
 
-from matcher.areas import save_areas
+from matcher.core.areas import save_areas
 from matcher.profiles.importer import import_profiles
 from matcher.registry.importer import import_resources, import_wamnet
 

@@ -33,7 +33,7 @@ if not os.environ.get("MATCHER_DATABASE_URL") and not os.environ.get("MATCHER_DA
 
 from matcher import db, embedding
 from matcher.config import ScoreWeights, Settings
-from matcher.evaluation import load_labels
+from matcher.matching.evaluation import load_labels
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import save_profiles
 from matcher.seed import load_seeds
@@ -56,7 +56,7 @@ print("model:", settings.embedding_model)"""
         """import numpy as np
 from IPython.display import Markdown, display
 
-from matcher.evaluation import (
+from matcher.matching.evaluation import (
     OLD_WEIGHTS, PARTS, bootstrap_interval, case_ndcg, char_ngram_signal, collect, cross_validate,
     random_ndcg, raw_dense,
 )
@@ -112,7 +112,7 @@ steadier than one fit on all 66. The character n-grams add nothing measurable on
 (row "+ chars" above), so they are no longer part of the product."""
     ),
     new_code_cell(
-        """from matcher.evaluation import bagged_weights
+        """from matcher.matching.evaluation import bagged_weights
 
 print("bagged:", bagged_weights(cases, PARTS))
 print("shipped:", defaults)"""
@@ -127,7 +127,7 @@ the cosine where at least half the pairs are graded good or better
 same rule on the combined score (`matcher/matching/scoring.py: FIT_LABELS`)."""
     ),
     new_code_cell(
-        """from matcher.evaluation import calibrate, fit_label_cuts
+        """from matcher.matching.evaluation import calibrate, fit_label_cuts
 from matcher.matching.calibration import calibration
 
 print("measured:", calibrate(cases))
@@ -137,7 +137,7 @@ print(f"fit label cuts measured: ◎ ≥ {excellent:.2f}, ○ ≥ {good:.2f}")""
     ),
     new_markdown_cell("## Hard constraints and tier order hold (checked by the plain-Python oracle)"),
     new_code_cell(
-        """from matcher.evaluation import evaluate, markdown_table
+        """from matcher.matching.evaluation import evaluate, markdown_table
 
 display(Markdown(markdown_table([s for s in evaluate(conn, settings, labels, today=TODAY) if "combined（" in s.variant])))"""
     ),

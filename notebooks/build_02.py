@@ -35,8 +35,9 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 from psycopg.types.json import Jsonb
 
-from matcher import db, embedding, learning
-from matcher.batch import run_batch
+from matcher import db, embedding
+from matcher.batch import learning
+from matcher.batch.weekly import run_batch
 from matcher.config import Settings
 from matcher.matching.propose import propose_top
 from matcher.placements.service import advance, confirm, record_followup

@@ -2,7 +2,7 @@
 
 import psycopg
 
-from matcher.accounts import user_for_token
+from matcher.accounts.users import user_for_token
 from tests.conftest import Cli
 
 

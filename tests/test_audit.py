@@ -3,7 +3,7 @@
 import psycopg
 import pytest
 
-from matcher import audit
+from matcher.accounts import audit
 
 
 @pytest.mark.parametrize(

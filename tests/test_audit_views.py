@@ -16,16 +16,16 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from matcher import audit, gaps
-from matcher.accounts import ensure_demo_accounts
+from matcher.accounts import audit, ensure_demo_accounts
 from matcher.config import Settings
-from matcher.csvsafe import safe_cell, write_csv
+from matcher.core.csvsafe import safe_cell, write_csv
+from matcher.core.vocabulary import Accommodation
 from matcher.matching.rejections import reject
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.service import create_profile, update_profile
 from matcher.profiles.store import get_profile
 from matcher.registry.store import get_resource
-from matcher.vocabulary import Accommodation
+from matcher.reports import gaps
 from tests.web.conftest import WebUser
 from web.app import create_app
 

@@ -16,11 +16,12 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from matcher import audit, backup, db
+from matcher import backup, db
+from matcher.accounts import audit
 from matcher.config import Settings
+from matcher.core.vocabulary import Consent
 from matcher.placements.service import advance, confirm, record_followup
 from matcher.profiles.service import set_consent
-from matcher.vocabulary import Consent
 from tests.conftest import create_database, drop_database, run_matcher
 
 AUDITED_ACTIONS = {"consent", "confirm", "reserve", "refer", "activate", "followup"}

@@ -11,7 +11,7 @@ from collections import Counter
 import psycopg
 import pytest
 
-from matcher.batch import BadWeek, BatchBusy, changes, check_week, run_batch
+from matcher.batch.weekly import BadWeek, BatchBusy, changes, check_week, run_batch
 from matcher.config import Settings
 from matcher.matching.assignment import Pair, assign, greedy, total
 from matcher.matching.rejections import reject

@@ -6,8 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matcher import bundled_model, embedding
+from matcher import embedding
 from matcher.config import DEFAULT_MODEL, get_settings
+from matcher.embedding import bundled_model
 from tests.conftest import ROOT
 
 

@@ -2,11 +2,11 @@
 
 import psycopg
 
-from matcher import dashboard
 from matcher.config import Settings
 from matcher.matching.propose import propose
 from matcher.matching.rejections import reject
 from matcher.placements.service import confirm
+from matcher.reports import dashboard
 
 
 def test_counts_per_tier_match_every_open_profiles_proposals(

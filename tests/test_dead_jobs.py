@@ -14,9 +14,9 @@ from typing import TypeVar
 
 import psycopg
 
-from matcher.batch import runs
+from matcher.batch.jobs import ImportJobs, latest_batch
+from matcher.batch.weekly import runs
 from matcher.config import Settings
-from matcher.jobs import ImportJobs, latest_batch
 from matcher.registry.store import get_resource
 
 T = TypeVar("T")
@@ -24,7 +24,7 @@ T = TypeVar("T")
 # Starts a job the way the admin console does (a pool, a background thread), prints its id, then waits.
 STARTER = """
 import sys, time
-from matcher import jobs
+from matcher.batch import jobs
 from matcher.config import get_settings
 from matcher.db import open_pool
 settings = get_settings()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import psycopg
 
-from matcher import hsds
+from matcher.registry import hsds
 from matcher.registry.store import get_resource
 from tests.conftest import TEST_DATA, Cli, run_matcher
 

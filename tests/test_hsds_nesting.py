@@ -8,8 +8,8 @@ import psycopg
 import pytest
 
 from matcher.config import Settings
-from matcher.hsds import MAX_NESTING, nesting_too_deep, parse_services
-from matcher.importing import ImportRejected
+from matcher.core.importing import ImportRejected
+from matcher.registry.hsds import MAX_NESTING, nesting_too_deep, parse_services
 from tests.conftest import TEST_DATA, run_matcher
 
 

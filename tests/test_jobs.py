@@ -2,7 +2,7 @@
 
 import psycopg
 
-from matcher.jobs import latest_batch
+from matcher.batch.jobs import latest_batch
 
 ROW = """insert into background_job (id, kind, actor, phase, week, started_at, updated_at)
          values (%s, 'batch', 'admin', %s, '2026-W48', now() - make_interval(secs => %s), now() - make_interval(mins => %s))"""

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 import psycopg
 from psycopg.types.json import Jsonb
 
+from matcher.batch.learning import PARTS, adopted_weights, effective_settings, learn
 from matcher.config import ScoreWeights, Settings
-from matcher.learning import PARTS, adopted_weights, effective_settings, learn
 
 START = datetime(2026, 1, 5, 10, 0)
 

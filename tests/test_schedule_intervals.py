@@ -12,6 +12,7 @@ import pytest
 
 from matcher import embedding
 from matcher.config import Settings
+from matcher.core.schedule import Slot, merge_slots, overlap, total_minutes, week_intervals
 from matcher.matching import oracle
 from matcher.matching.propose import propose
 from matcher.matching.vectorized import Registry
@@ -19,7 +20,6 @@ from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import get_profile, save_profiles
 from matcher.registry.model import Resource
 from matcher.registry.store import get_resource, save_resources
-from matcher.schedule import Slot, merge_slots, overlap, total_minutes, week_intervals
 from tests.conftest import Cli
 from tests.registry.test_import import CAFE, exported, write_jsonl
 

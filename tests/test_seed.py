@@ -4,7 +4,7 @@ import json
 
 import psycopg
 
-from matcher.vocabulary import Kind
+from matcher.core.vocabulary import Kind
 from tests.conftest import Cli
 
 

@@ -6,7 +6,7 @@ from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from matcher.accounts import User, note_token_use, user_for_token
+from matcher.accounts.users import User, note_token_use, user_for_token
 from web.deps import Conn
 
 

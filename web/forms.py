@@ -7,11 +7,11 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from matcher.areas import Area
+from matcher.core.areas import Area
+from matcher.core.schedule import DAY_ORDER
+from matcher.core.validation import field_errors
+from matcher.core.vocabulary import LABELS, Day
 from matcher.profiles.model import NeedsProfile
-from matcher.schedule import DAY_ORDER
-from matcher.validation import field_errors
-from matcher.vocabulary import LABELS, Day
 
 MULTI = ("needs_accommodations", "facts")
 SINGLE = (

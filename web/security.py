@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request, status
 
-from matcher.accounts import Session, User, session_for
+from matcher.accounts.users import Session, User, session_for
 from web.deps import Conn
 
 SESSION_COOKIE = "matcher_session"

@@ -8,11 +8,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from matcher import vocabulary
-from matcher.accounts import ROLE_LABELS
+from matcher.accounts.users import ROLE_LABELS
+from matcher.core import vocabulary
+from matcher.core.vocabulary import LABELS
 from matcher.matching.scoring import PART_LABELS, fit_label
 from matcher.placements.model import ACTION_LABELS, END_REASONS, STATUS_LABELS
-from matcher.vocabulary import LABELS
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.autoescape = True

@@ -4,7 +4,7 @@ Models differ widely: multilingual-e5 puts almost every Japanese pair between 0.
 all-MiniLM-L6-v2 spreads noise over 0–0.6. The dense part of the fit is the cosine rescaled from the
 model's `floor` (an unrelated pair) to its `ceiling` (a very close pair), and a 「意味が近い」 reason is
 given only above the model's `reason` threshold. The figures are measured on the labelled set in
-notebooks/01-matching-quality.ipynb (`matcher.evaluation.calibrate`), which prints them for any model.
+notebooks/01-matching-quality.ipynb (`matching.evaluation.calibrate`), which prints them for any model.
 """
 
 from dataclasses import dataclass
@@ -27,7 +27,7 @@ class DenseCalibration:
         return min(1.0, max(0.0, (cosine - self.floor) / (self.ceiling - self.floor)))
 
 
-# Measured by matcher.evaluation.calibrate on notebooks/data (the 5th and 99th percentiles of every
+# Measured by matcher.matching.evaluation.calibrate on notebooks/data (the 5th and 99th percentiles of every
 # labelled profile × listing pair, and the least cosine above which most pairs are graded relevant).
 CALIBRATIONS = {
     DEFAULT_MODEL: DenseCalibration(floor=0.805, ceiling=0.871, reason=0.842),

@@ -5,7 +5,7 @@ Age tests use the profile's 5-year band: a band is eligible only if every age in
 
 from dataclasses import dataclass
 
-from matcher.vocabulary import LABELS, Fact, Programme
+from matcher.core.vocabulary import LABELS, Fact, Programme
 
 FACT_SHORT = {
     Fact.certificate: "障害福祉サービス受給者証",

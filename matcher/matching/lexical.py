@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from matcher.japanese import short_units, tokenizer
+from matcher.core.japanese import short_units, tokenizer
 
 # Words so common in listings and needs that sharing them says nothing about fit (normalised forms).
 GENERIC = frozenset(

@@ -5,7 +5,7 @@ from datetime import date
 
 from pydantic import BaseModel
 
-from matcher.schedule import Slot
+from matcher.core.schedule import Slot
 
 
 class ExclusionReason(BaseModel):

@@ -4,10 +4,10 @@ SQL against it. Shared minutes come from schedule.py's interval routine (`week_i
 behind the proposal reasons, the scoring and the numpy path), not from SQL's `week_minutes` bit
 strings, so the property test still sets two independent readings of a schedule side by side."""
 
-from matcher.geo import great_circle_km
+from matcher.core.geo import great_circle_km
+from matcher.core.schedule import overlap, total_minutes
 from matcher.profiles.model import NeedsProfile
 from matcher.registry.model import Resource
-from matcher.schedule import overlap, total_minutes
 
 
 def listing_distance(resource: Resource, profile: NeedsProfile) -> float | None:

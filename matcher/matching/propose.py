@@ -8,9 +8,10 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from matcher import embedding
+from matcher.batch.learning import effective_settings
 from matcher.config import Settings
+from matcher.core.schedule import Slot, total_minutes
 from matcher.errors import NotFound
-from matcher.learning import effective_settings
 from matcher.matching import scoring
 from matcher.matching.calibration import calibration
 from matcher.matching.lexical import LexicalIndex, cached_index
@@ -18,7 +19,6 @@ from matcher.matching.model import Candidate, Exclusion, MatchResult, Proposal
 from matcher.matching.reasons import exclusion_reasons, proposal_reasons
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import get_profile
-from matcher.schedule import Slot, total_minutes
 from matcher.sql import queries
 
 SQL = queries("matching")

@@ -3,12 +3,12 @@
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
+from matcher.core.schedule import SlotLike, compact_label, overlap, total_minutes
+from matcher.core.vocabulary import CONTACT_LEVELS, LABELS, PHYSICAL_LOADS, Accommodation, Programme
 from matcher.matching.eligibility import check
 from matcher.matching.lexical import shared_phrases
 from matcher.matching.model import Candidate, ExclusionReason
 from matcher.profiles.model import NeedsProfile
-from matcher.schedule import SlotLike, compact_label, overlap, total_minutes
-from matcher.vocabulary import CONTACT_LEVELS, LABELS, PHYSICAL_LOADS, Accommodation, Programme
 
 
 def km(value: float) -> str:
@@ -79,7 +79,7 @@ def _eligibility_text(c: Candidate, p: NeedsProfile, _m: int) -> str:
     return f"{reason}。参加支援としての受け入れもしていません"
 
 
-# One text per code of matcher.vocabulary.ExclusionCode (a test checks that none is missing).
+# One text per code of matcher.core.vocabulary.ExclusionCode (a test checks that none is missing).
 EXCLUSION_TEXTS: dict[str, Callable[[Candidate, NeedsProfile, int], str]] = {
     "inactive": lambda c, _p, _m: "休止中です" if c.status == "paused" else "受け入れを終了しています",
     "no_capacity": _no_capacity,

@@ -3,7 +3,7 @@
 import psycopg
 from psycopg.types.json import Jsonb
 
-from matcher import audit
+from matcher.accounts import audit
 from matcher.config import Settings
 from matcher.errors import NotFound
 from matcher.matching.propose import SQL, ProfileNotFound, proposal_for

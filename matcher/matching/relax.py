@@ -10,15 +10,15 @@ from typing import Any, NamedTuple
 import psycopg
 
 from matcher.config import Settings
+from matcher.core.schedule import DAY_ORDER, SlotLike, TimeSlot, compact_label, merge_slots, minutes
+from matcher.core.vocabulary import CONTACT_LEVELS, LABELS, PHYSICAL_LOADS, Accommodation, Day
 from matcher.matching.model import Proposal
 from matcher.matching.oracle import failed, listing_distance
 from matcher.matching.reasons import km
 from matcher.profiles.model import NeedsProfile
 from matcher.registry.model import Resource
 from matcher.registry.store import resources_by_ids
-from matcher.schedule import DAY_ORDER, SlotLike, TimeSlot, compact_label, merge_slots, minutes
 from matcher.sql import queries
-from matcher.vocabulary import CONTACT_LEVELS, LABELS, PHYSICAL_LOADS, Accommodation, Day
 
 # What a person and coordinator can change (and capacity, which frees up by itself); age,
 # eligibility, inactive listings and the coordinator's own decisions are never suggested.

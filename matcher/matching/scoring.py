@@ -67,7 +67,7 @@ def freshness_part(candidate: Candidate, today: date, fresh_days: int, stale_day
 
 
 # What a fit means to a coordinator. The cuts are the fit scores above which most labelled pairs were
-# graded excellent (◎) and good or better (○) with the default weights (matcher.evaluation.fit_label_cuts
+# graded excellent (◎) and good or better (○) with the default weights (matching.evaluation.fit_label_cuts
 # on notebooks/data; the notebook prints them again for the weights in force).
 FIT_LABELS = ((0.50, "◎", "とても合う"), (0.43, "○", "合う"), (0.0, "△", "条件は満たす"))
 PART_LABELS = {

@@ -10,12 +10,12 @@ import numpy as np
 import psycopg
 from psycopg.rows import dict_row
 
-from matcher.geo import great_circle_km
+from matcher.core.geo import great_circle_km
+from matcher.core.schedule import Slot, week_intervals
+from matcher.core.vocabulary import Accommodation, Programme
 from matcher.matching.model import Candidate
 from matcher.profiles.model import NeedsProfile
-from matcher.schedule import Slot, week_intervals
 from matcher.sql import queries
-from matcher.vocabulary import Accommodation, Programme
 
 SQL = queries("vectorized")
 ACCOMMODATION_BITS = {str(a): 1 << i for i, a in enumerate(Accommodation)}

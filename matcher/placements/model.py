@@ -3,9 +3,9 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from matcher.vocabulary import LABELS, EndReason, HostResponse, PlacementAction, PlacementStatus
+from matcher.core.vocabulary import LABELS, EndReason, HostResponse, PlacementAction, PlacementStatus
 
-# The Japanese labels live in one table (matcher.vocabulary.LABELS); these names read it.
+# The Japanese labels live in one table (matcher.core.vocabulary.LABELS); these names read it.
 STATUS_LABELS = LABELS[PlacementStatus]
 END_REASONS = LABELS[EndReason]
 LIVE = ("confirmed", "referred", "trial", "active")

@@ -6,9 +6,9 @@ from datetime import datetime
 import psycopg
 from psycopg.rows import dict_row
 
-from matcher import audit
+from matcher.accounts import audit
+from matcher.core.schedule import Slot
 from matcher.profiles.pii import pii_error
-from matcher.schedule import Slot
 from matcher.sql import queries
 
 SQL = queries("referrals")

@@ -10,8 +10,10 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from matcher import audit, errors
+from matcher import errors
+from matcher.accounts import audit
 from matcher.config import Settings
+from matcher.core.vocabulary import LABELS, Consent
 from matcher.errors import Conflict
 from matcher.matching.model import Proposal
 from matcher.matching.propose import ProfileNotFound, proposal_for
@@ -20,7 +22,6 @@ from matcher.placements.model import END_REASONS, FOLLOWUP_MONTHS, TRANSITIONS, 
 from matcher.profiles.pii import refuse_pii
 from matcher.profiles.store import get_profile
 from matcher.sql import queries
-from matcher.vocabulary import LABELS, Consent
 
 SQL = queries("placements")
 MATCHING = queries("matching")

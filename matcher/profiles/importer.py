@@ -2,10 +2,10 @@
 
 import psycopg
 
-from matcher.importing import parse_file
+from matcher.core.importing import parse_file
+from matcher.core.storage import audit_changes
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import profiles_by_ids, save_profiles
-from matcher.storage import audit_changes
 
 
 def import_profiles(

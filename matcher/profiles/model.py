@@ -14,7 +14,7 @@ from pydantic import (
     model_validator,
 )
 
-from matcher.fields import (
+from matcher.core.fields import (
     Accommodations,
     Facts,
     Latitude,
@@ -24,9 +24,9 @@ from matcher.fields import (
     clean_text,
     empty_to_none,
 )
+from matcher.core.schedule import Slots
+from matcher.core.vocabulary import Consent, ProfileStatus, RewardPreference
 from matcher.profiles.pii import pii_error
-from matcher.schedule import Slots
-from matcher.vocabulary import Consent, ProfileStatus, RewardPreference
 
 _BAND = re.compile(r"^(\d{1,3})-(\d{1,3})$")
 
@@ -74,7 +74,7 @@ ProfileId = Annotated[
     Field(
         pattern=_PROFILE_ID,
         description="仮名コード: 英数字と _ - で32文字まで",
-        json_schema_extra={"pattern": _PROFILE_ID},  # kept in the request schema (see matcher.fields)
+        json_schema_extra={"pattern": _PROFILE_ID},  # kept in the request schema (see matcher.core.fields)
     ),
 ]
 

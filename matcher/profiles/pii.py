@@ -20,8 +20,8 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from matcher.core.japanese import tokenizer
 from matcher.errors import Invalid
-from matcher.japanese import tokenizer
 
 KIND_LABELS = {
     "phone": "電話番号",

@@ -4,11 +4,11 @@ from datetime import date
 
 import psycopg
 
-from matcher import audit
+from matcher.accounts import audit
+from matcher.core.vocabulary import Consent
 from matcher.errors import Conflict
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import get_profile, save_profiles
-from matcher.vocabulary import Consent
 
 
 class ProfileExists(Conflict, ValueError):

@@ -6,10 +6,10 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from matcher.core.schedule import TimeSlot
+from matcher.core.storage import UpsertCounts, upsert_all
 from matcher.profiles.model import NeedsProfile
-from matcher.schedule import TimeSlot
 from matcher.sql import queries
-from matcher.storage import UpsertCounts, upsert_all
 
 SQL = queries("profiles")
 JSON_FIELDS = ("availability",)

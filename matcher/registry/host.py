@@ -6,13 +6,13 @@ from typing import Any
 
 import psycopg
 
-from matcher import audit, embedding
-from matcher.accounts import User
+from matcher import embedding
+from matcher.accounts.users import User, audit
+from matcher.core.vocabulary import ResourceStatus
 from matcher.errors import NotAllowed
 from matcher.registry.model import Resource
 from matcher.registry.service import ListingRefused, update_resource
 from matcher.registry.store import get_resource, lock_resource, set_assured
-from matcher.vocabulary import ResourceStatus
 
 HOST_FIELDS = ("capacity_total", "capacity_open", "schedule", "description", "trial", "status")
 

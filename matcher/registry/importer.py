@@ -2,11 +2,11 @@
 
 import psycopg
 
-from matcher.importing import parse_file
+from matcher.core.importing import parse_file
+from matcher.core.storage import UpsertCounts, audit_changes
 from matcher.registry import wamnet
 from matcher.registry.model import Resource
 from matcher.registry.store import resources_by_ids, save_resources
-from matcher.storage import UpsertCounts, audit_changes
 
 
 def save_audited(
@@ -31,7 +31,7 @@ def import_resources(
 
 def import_hsds(conn: psycopg.Connection, data: bytes, filename: str, *, actor: str = "import") -> list[str]:
     """Reads Open Referral HSDS 3 services and upserts them as listings in one transaction."""
-    from matcher import hsds
+    from matcher.registry import hsds
 
     records, defaulted = hsds.parse_services(data, filename)
     counts = save_audited(conn, records, source="hsds", actor=actor)

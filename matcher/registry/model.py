@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from matcher.fields import (
+from matcher.core.fields import (
     Accommodations,
     Age,
     Area,
@@ -19,8 +19,8 @@ from matcher.fields import (
     check_location,
     empty_to_none,
 )
-from matcher.schedule import Slots
-from matcher.vocabulary import Kind, Programme, ResourceStatus, Reward
+from matcher.core.schedule import Slots
+from matcher.core.vocabulary import Kind, Programme, ResourceStatus, Reward
 
 
 class Resource(BaseModel):

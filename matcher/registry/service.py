@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection
 
 import psycopg
 
-from matcher import audit
+from matcher.accounts import audit
 from matcher.registry.model import Resource
 from matcher.registry.store import lock_resource, reserved_places, save_resources
 

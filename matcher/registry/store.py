@@ -7,9 +7,9 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from matcher.core.storage import UpsertCounts, upsert_all
 from matcher.registry.model import Resource
 from matcher.sql import queries
-from matcher.storage import UpsertCounts, upsert_all
 
 SQL = queries("registry")
 JSON_FIELDS = ("schedule",)

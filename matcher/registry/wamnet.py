@@ -17,11 +17,11 @@ from typing import NamedTuple
 
 from pydantic import ValidationError
 
-from matcher.importing import ImportRejected, RowError, decode
+from matcher.core.importing import ImportRejected, RowError, decode
+from matcher.core.schedule import DAY_ORDER
+from matcher.core.validation import field_errors
+from matcher.core.vocabulary import Kind, Programme, Reward
 from matcher.registry.model import Resource
-from matcher.schedule import DAY_ORDER
-from matcher.validation import field_errors
-from matcher.vocabulary import Kind, Programme, Reward
 
 COLUMNS = [
     "都道府県コード又は市区町村コード", "NO（※システム内の固有の番号、連番）", "指定機関名",

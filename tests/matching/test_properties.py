@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from matcher import embedding
 from matcher.config import Settings
+from matcher.core.vocabulary import Accommodation, Fact, Kind, Programme
 from matcher.matching import oracle
 from matcher.matching.propose import propose, propose_top
 from matcher.matching.vectorized import Registry
@@ -16,7 +17,6 @@ from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import save_profiles
 from matcher.registry.model import Resource
 from matcher.registry.store import save_resources
-from matcher.vocabulary import Accommodation, Fact, Kind, Programme
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 

@@ -7,12 +7,12 @@ import psycopg
 import pytest
 
 from matcher.config import Settings
+from matcher.core.schedule import minutes
 from matcher.matching.propose import ProfileNotFound, propose
 from matcher.matching.rejections import reject
 from matcher.profiles.store import get_profile
 from matcher.registry.model import Resource
 from matcher.registry.store import save_resources
-from matcher.schedule import minutes
 from tests.conftest import Cli, add_night_owl
 
 DAY_LABELS = {"月": "mon", "火": "tue", "水": "wed", "木": "thu", "金": "fri", "土": "sat", "日": "sun"}

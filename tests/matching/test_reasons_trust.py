@@ -58,9 +58,9 @@ def test_shared_word_reasons_never_name_a_generic_word(
 
 
 def test_every_exclusion_code_has_one_text_and_one_japanese_label() -> None:
-    from matcher.gaps import CODE_LABELS
+    from matcher.core.vocabulary import HARD_CONSTRAINTS, LABELS, ExclusionCode
     from matcher.matching.reasons import EXCLUSION_TEXTS
-    from matcher.vocabulary import HARD_CONSTRAINTS, LABELS, ExclusionCode
+    from matcher.reports.gaps import CODE_LABELS
 
     assert set(EXCLUSION_TEXTS) == {str(c) for c in ExclusionCode}
     assert set(LABELS[ExclusionCode]) == {str(c) for c in ExclusionCode}

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from matcher.accounts import ensure_demo_accounts
+from matcher.accounts.users import ensure_demo_accounts
 from matcher.config import Settings
 from matcher.matching.propose import propose
 from matcher.matching.rejections import reject

@@ -3,9 +3,9 @@
 from datetime import date
 from typing import Any
 
+from matcher.core.schedule import Slot
 from matcher.matching.model import Candidate
 from matcher.profiles.model import NeedsProfile
-from matcher.schedule import Slot
 
 
 def slots(*spec: str) -> tuple[Slot, ...]:

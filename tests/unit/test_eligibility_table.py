@@ -6,8 +6,8 @@ tested on the whole 5-year band (60-64 is under 65 but not 65 or over)."""
 import pytest
 from pydantic import ValidationError
 
+from matcher.core.vocabulary import Programme
 from matcher.matching.eligibility import RULES, check, eligible_programmes
-from matcher.vocabulary import Programme
 from tests.unit.factories import profile
 
 # (programme, facts, age band, eligible) — the row of §5 each case tests is in the comment

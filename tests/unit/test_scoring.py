@@ -206,7 +206,7 @@ def test_fit_label_cuts(score: float, label: str) -> None:
 
 
 def test_every_code_users_see_has_one_japanese_label() -> None:
-    from matcher.vocabulary import LABELS
+    from matcher.core.vocabulary import LABELS
 
     for enum, labels in LABELS.items():
         assert set(labels) == {str(member) for member in enum}, enum.__name__

@@ -2,7 +2,7 @@
 
 import pytest
 
-from matcher.schedule import Slot, compact_label, merge_slots, overlap, total_minutes, week_intervals
+from matcher.core.schedule import Slot, compact_label, merge_slots, overlap, total_minutes, week_intervals
 from tests.unit.factories import slots
 
 MON, TUE, SUN = 0, 1440, 6 * 1440

@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from matcher.accounts import DEMO_ACCOUNTS, ensure_demo_accounts
+from matcher.accounts.users import DEMO_ACCOUNTS, ensure_demo_accounts
 from matcher.config import Settings
 from tests.conftest import MATCHER_BIN, Cli
 from web.app import create_app

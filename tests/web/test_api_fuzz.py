@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from matcher.accounts import create_user
+from matcher.accounts.users import create_user
 from matcher.config import Settings
 from tests.conftest import MATCHER_BIN, Cli, create_database, drop_database
 from tests.web.conftest import api_token, free_port, wait_until_up

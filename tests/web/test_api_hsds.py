@@ -4,7 +4,7 @@ import json
 
 from fastapi.testclient import TestClient
 
-from matcher import hsds
+from matcher.registry import hsds
 from tests.conftest import Cli
 from tests.web.conftest import api_token
 

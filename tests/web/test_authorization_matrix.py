@@ -7,7 +7,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from matcher.accounts import create_user
+from matcher.accounts.users import create_user
 from tests.web.conftest import WebUser, signed_in
 
 ROLES = ("anonymous", "coordinator", "provider", "admin")

@@ -6,7 +6,7 @@ import time
 
 import psycopg
 
-from matcher.batch import run_batch
+from matcher.batch.weekly import run_batch
 from matcher.config import Settings
 from tests.web.conftest import WebUser
 

@@ -6,7 +6,7 @@ import psycopg
 import pytest
 from playwright.sync_api import expect
 
-from matcher.accounts import ensure_demo_accounts
+from matcher.accounts.users import ensure_demo_accounts
 from tests.web.browser import browser_page, shot, sign_in
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::DeprecationWarning")

@@ -6,12 +6,12 @@ import psycopg
 import pytest
 from playwright.sync_api import expect
 
-from matcher.accounts import ensure_demo_accounts
+from matcher.accounts.users import ensure_demo_accounts
 from matcher.config import Settings
+from matcher.core.vocabulary import Consent
 from matcher.matching.rejections import reject
 from matcher.placements.service import advance, confirm
 from matcher.profiles.service import set_consent
-from matcher.vocabulary import Consent
 from tests.conftest import TEST_DATA
 from tests.web.browser import browser_page, shot, sign_in
 

@@ -8,15 +8,15 @@ import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import expect
 
-from matcher.accounts import create_user, ensure_demo_accounts
+from matcher.accounts.users import create_user, ensure_demo_accounts
 from matcher.config import Settings
+from matcher.core.vocabulary import Consent
 from matcher.matching.rejections import reject
 from matcher.placements.service import advance, confirm, record_followup
 from matcher.profiles.service import set_consent, update_profile
 from matcher.profiles.store import get_profile
 from matcher.registry.service import replace_resource
 from matcher.registry.store import get_resource
-from matcher.vocabulary import Consent
 from tests.web.browser import browser_page, shot, sign_in
 from tests.web.conftest import WebUser
 

@@ -4,7 +4,7 @@ import re
 
 import httpx
 
-from matcher.accounts import DEMO_ACCOUNTS
+from matcher.accounts.users import DEMO_ACCOUNTS
 from matcher.config import Settings
 from tests.conftest import run_matcher
 

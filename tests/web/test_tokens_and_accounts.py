@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from matcher.accounts import AccountError, create_user
+from matcher.accounts.users import AccountError, create_user
 from tests.conftest import Cli
 from tests.web.conftest import WebUser
 from web.app import create_app

@@ -3,7 +3,7 @@
 import httpx
 import psycopg
 
-from matcher.accounts import ensure_demo_accounts
+from matcher.accounts.users import ensure_demo_accounts
 from matcher.config import Settings
 from tests.web.conftest import WebUser, serving
 from tests.web.test_admin_console import HAKODATE_A, upload

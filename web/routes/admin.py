@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from matcher import audit
-from matcher.accounts import (
+from matcher.accounts.users import (
     ROLES,
     AccountError,
     Session,
+    audit,
     create_user,
     issue_token,
     link_listings,
@@ -22,8 +22,8 @@ from matcher.accounts import (
     revoke_tokens,
     set_disabled,
 )
+from matcher.batch.jobs import KINDS, ImportJobs
 from matcher.config import Settings
-from matcher.jobs import KINDS, ImportJobs
 from matcher.registry.store import count_resources
 from matcher.sql import queries
 from web.deps import Conn, CurrentSettings

@@ -5,8 +5,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel
 
-from matcher import hsds
-from matcher.accounts import User
+from matcher.accounts.users import User
+from matcher.registry import hsds
 from matcher.registry.store import iter_resources
 from web.auth import API_REFUSALS, refusals, require_role
 from web.deps import Conn

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, status
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
+from matcher.core.schedule import TimeSlot
 from matcher.placements.model import Placement
 from matcher.placements.referrals import ReferralError, referrals_for_host, respond
 from matcher.placements.service import (
@@ -15,7 +16,6 @@ from matcher.placements.service import (
     record_followup,
 )
 from matcher.profiles.pii import no_pii
-from matcher.schedule import TimeSlot
 from web.auth import API_REFUSALS, Coordinator, Provider, refusals
 from web.deps import Conn, CurrentSettings
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Response, status
 
 from matcher import embedding
-from matcher.accounts import User
+from matcher.accounts.users import User
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.service import create_profile, update_profile
 from matcher.profiles.store import get_profile

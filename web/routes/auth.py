@@ -7,7 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from matcher.accounts import LoginLimits, authenticate, begin_login, end_login, end_session, start_session
+from matcher.accounts.users import (
+    LoginLimits,
+    authenticate,
+    begin_login,
+    end_login,
+    end_session,
+    start_session,
+)
 from web.deps import Conn, CurrentSettings
 from web.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, AnySession, secure_cookies
 from web.templating import render

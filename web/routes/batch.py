@@ -6,9 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from matcher import batch, gaps, learning
-from matcher.accounts import Session
-from matcher.jobs import latest_batch, start_batch
+from matcher.accounts.users import Session
+from matcher.batch import learning
+from matcher.batch import weekly as batch
+from matcher.batch.jobs import latest_batch, start_batch
+from matcher.reports import gaps
 from web.deps import Conn, CurrentSettings
 from web.routes.profiles import NotFoundPage
 from web.security import page_session

@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from matcher import dashboard
-from matcher.accounts import Session
+from matcher.accounts.users import Session
 from matcher.registry.store import count_resources, resource_summaries
+from matcher.reports import dashboard
 from web.deps import Conn, CurrentSettings
 from web.routes.admin import admin_home
 from web.routes.host import host_home

@@ -7,13 +7,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from matcher import embedding
-from matcher.accounts import Session
+from matcher.accounts.users import Session
+from matcher.core.schedule import DAY_ORDER
 from matcher.placements.referrals import ReferralError, referrals_for_host, respond
 from matcher.registry.host import NotYourListing, assure_listing, edit_listing, own_listing
 from matcher.registry.model import Resource
 from matcher.registry.service import STALE, ListingRefused, StaleListing
 from matcher.registry.store import get_versioned, reserved_places, resources_by_ids
-from matcher.schedule import DAY_ORDER
 from web.deps import Conn, CurrentSettings, FormFields
 from web.forms import errors_by_field
 from web.security import Forbidden, page_session

@@ -6,9 +6,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from matcher import batch, embedding
-from matcher.areas import all_areas
+from matcher import embedding
+from matcher.batch import weekly as batch
 from matcher.config import Settings
+from matcher.core.areas import all_areas
+from matcher.core.schedule import DAY_ORDER
+from matcher.core.vocabulary import Consent
 from matcher.matching.propose import describe, lexical_index, propose
 from matcher.matching.relax import NearlySection, nearly_feasible, nearly_section
 from matcher.placements.model import FOLLOWUP_MONTHS
@@ -17,8 +20,6 @@ from matcher.profiles.model import NeedsProfile
 from matcher.profiles.service import ProfileExists, create_profile, set_consent, update_profile
 from matcher.profiles.store import get_profile, iter_profiles
 from matcher.registry.store import count_resources, resource_summaries
-from matcher.schedule import DAY_ORDER
-from matcher.vocabulary import Consent
 from web.deps import Conn, CurrentSettings, FormFields
 from web.forms import parse_profile, profile_values
 from web.security import CoordinatorSession

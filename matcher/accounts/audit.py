@@ -13,11 +13,8 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
-from matcher.csvsafe import write_csv
-from matcher.placements.model import ACTION_LABELS as PLACEMENT_ACTIONS
-from matcher.placements.model import END_REASONS, HOST_RESPONSES, STATUS_LABELS
-from matcher.sql import queries
-from matcher.vocabulary import (
+from matcher.core.csvsafe import write_csv
+from matcher.core.vocabulary import (
     CONTACT_LEVELS,
     LABELS,
     PHYSICAL_LOADS,
@@ -33,6 +30,9 @@ from matcher.vocabulary import (
     Reward,
     RewardPreference,
 )
+from matcher.placements.model import ACTION_LABELS as PLACEMENT_ACTIONS
+from matcher.placements.model import END_REASONS, HOST_RESPONSES, STATUS_LABELS
+from matcher.sql import queries
 
 SQL = queries("audit")
 
@@ -311,7 +311,7 @@ def display_value(entity: str, key: str, value: Any) -> str:
     if key in ("schedule", "availability") and isinstance(value, list):
         return "、".join(_slot(v) for v in value)
     if key == "role":
-        from matcher.accounts import ROLE_LABELS  # matcher.accounts imports this module
+        from matcher.accounts.users import ROLE_LABELS  # matcher.accounts.users imports this module
 
         return ROLE_LABELS.get(str(value), str(value))
     labels = _STATUSES.get(entity, {}) if key == "status" else _ENUMS.get(key)

@@ -12,9 +12,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from psycopg.rows import dict_row
 
-from matcher import audit
+from matcher.accounts import audit
+from matcher.core.vocabulary import LABELS, Role
 from matcher.sql import queries
-from matcher.vocabulary import LABELS, Role
 
 SQL = queries("accounts")
 _hasher = PasswordHasher()

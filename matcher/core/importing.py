@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from matcher.validation import field_errors
+from matcher.core.validation import field_errors
 
 Record = TypeVar("Record", bound=BaseModel)
 

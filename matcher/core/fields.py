@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from matcher.vocabulary import Accommodation, Fact
+from matcher.core.vocabulary import Accommodation, Fact
 
 
 def _split_list(value: Any) -> Any:

@@ -8,7 +8,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
-from matcher import audit
+from matcher.accounts import audit
 
 
 @dataclass

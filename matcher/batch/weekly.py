@@ -21,15 +21,15 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from matcher import embedding
+from matcher.batch.learning import adopted_weights, learn, model_weights
 from matcher.config import ScoreWeights, Settings
-from matcher.gaps import CODE_LABELS, GapCluster, cluster_gaps
-from matcher.learning import adopted_weights, learn, model_weights
 from matcher.matching.assignment import Pair, assign
 from matcher.matching.lexical import LexicalIndex
 from matcher.matching.propose import lexical_index, rank
 from matcher.matching.vectorized import Registry
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import iter_profiles
+from matcher.reports.gaps import CODE_LABELS, GapCluster, cluster_gaps
 from matcher.sql import queries
 
 SQL = queries("batch")

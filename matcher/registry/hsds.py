@@ -20,14 +20,14 @@ from typing import Any
 import jsonschema
 from pydantic import ValidationError
 
-from matcher.importing import ImportRejected, RowError, decode
+from matcher.core.importing import ImportRejected, RowError, decode
+from matcher.core.schedule import minutes
+from matcher.core.validation import field_errors
+from matcher.core.vocabulary import LABELS, Day, Kind, Programme, ResourceStatus
 from matcher.matching.eligibility import RULES
 from matcher.registry.model import Resource
-from matcher.schedule import minutes
-from matcher.validation import field_errors
-from matcher.vocabulary import LABELS, Day, Kind, Programme, ResourceStatus
 
-SCHEMA_PATH = Path(__file__).parent / "schemas" / "hsds-3" / "service.json"
+SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "hsds-3" / "service.json"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/openreferral/specification#sanka-shien")
 TAXONOMY = "sanka-shien-matching"
 TAXONOMY_VERSION = "1"

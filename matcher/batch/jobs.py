@@ -16,7 +16,7 @@ from psycopg_pool import ConnectionPool
 
 from matcher import embedding
 from matcher.config import Settings
-from matcher.importing import ImportRejected
+from matcher.core.importing import ImportRejected
 from matcher.profiles.importer import import_profiles
 from matcher.registry.importer import import_resources, import_wamnet
 from matcher.sql import queries
@@ -352,7 +352,7 @@ def latest_batch(conn: psycopg.Connection) -> BatchJob | None:
 
 def start_batch(pool: ConnectionPool, settings: Settings, *, week: str, actor: str) -> BatchJob:
     """Runs the weekly batch in a background thread, reporting into the returned job."""
-    from matcher.batch import BatchBusy, Progress, run_batch
+    from matcher.batch.weekly import BatchBusy, Progress, run_batch
 
     job = BatchJob(week, actor)
     holder = _begin(pool, job)

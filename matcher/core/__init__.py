@@ -1,0 +1,1 @@
+"""The vocabulary, schedules, field rules, validation and file handling every feature shares."""

@@ -1,0 +1,1 @@
+"""What the municipality reads: the dashboard's counts and the gap report."""
