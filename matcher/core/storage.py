@@ -44,7 +44,7 @@ def upsert_all(
     counts = UpsertCounts()
     with conn.transaction(), conn.cursor() as cur:
         for record in records:
-            cur.execute(query, params(record, json_fields, **extra))  # type: ignore[arg-type]
+            cur.execute(query, params(record, json_fields, **extra))
             row = cur.fetchone()
             if row is None:
                 counts.unchanged += 1

@@ -1,5 +1,6 @@
 """Validation errors in Japanese, each naming its field."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +34,7 @@ def _num(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-_MESSAGES = {
+_MESSAGES: dict[str, Callable[[Any], str]] = {
     "missing": lambda e: "必須項目がありません",
     "extra_forbidden": lambda e: "知らない項目です（項目名の綴りを確かめてください）",
     "enum": lambda e: f"「{e['input']}」は使えない値です（使える値: {_choices(e['ctx'])}）",

@@ -24,7 +24,7 @@ def overlap_minutes(resource: Resource, profile: NeedsProfile) -> int:
 
 def failed(resource: Resource, profile: NeedsProfile, min_overlap: int) -> set[str]:
     """Every hard constraint the listing fails for the profile."""
-    low, high = (int(x) for x in profile.age_band.split("-"))
+    low, high = profile.age_range()
     eligible = set(profile.eligible_programmes())
     codes = set()
     if resource.status != "active":
@@ -53,5 +53,4 @@ def failed(resource: Resource, profile: NeedsProfile, min_overlap: int) -> set[s
 
 def tier(resource: Resource, profile: NeedsProfile) -> int:
     """1 for a programme the person is eligible for, else 2."""
-    eligible = set(profile.eligible_programmes())
-    return 1 if resource.programme in eligible else 2
+    return 1 if resource.programme in set(profile.eligible_programmes()) else 2

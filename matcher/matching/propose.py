@@ -14,6 +14,7 @@ from matcher.core.schedule import Slot, total_minutes
 from matcher.errors import NotFound
 from matcher.matching import scoring
 from matcher.matching.calibration import calibration
+from matcher.matching.constraints import tier
 from matcher.matching.lexical import LexicalIndex, cached_index
 from matcher.matching.model import Candidate, Exclusion, MatchResult, Proposal
 from matcher.matching.reasons import exclusion_reasons, proposal_reasons
@@ -83,7 +84,7 @@ def lexical_index(conn: psycopg.Connection) -> LexicalIndex:
     version = row[0] if row else ""
     fingerprint = _fingerprints.get(version)
     if fingerprint is None:
-        found = conn.execute(SQL.registry_texts_fingerprint).fetchone()  # type: ignore[arg-type]
+        found = conn.execute(SQL.registry_texts_fingerprint).fetchone()
         fingerprint = f"{version.split(':')[0]}:{found[0] if found else ''}"
         if len(_fingerprints) > 64:
             _fingerprints.clear()
@@ -93,11 +94,6 @@ def lexical_index(conn: psycopg.Connection) -> LexicalIndex:
         return {rid: f"{name}。{desc}" for rid, name, desc in conn.execute(SQL.registry_texts)}
 
     return cached_index(fingerprint, load)
-
-
-def tier_of(candidate: Candidate, eligible: set[str]) -> int:
-    """1 for a programme the person is eligible for (既存事業), 2 for everything else that passed."""
-    return 1 if candidate.programme in eligible else 2
 
 
 def rank(
@@ -121,7 +117,9 @@ def rank(
             "stage": scoring.stage_part(c, profile),
             "freshness": scoring.freshness_part(c, today, settings.fresh_days, settings.stale_days),
         }
-        proposals.append(Proposal(c, tier_of(c, eligible), scoring.combine(parts, settings.weights), parts))
+        proposals.append(
+            Proposal(c, tier(c.programme, eligible), scoring.combine(parts, settings.weights), parts)
+        )
     proposals.sort(key=lambda p: (p.tier, -p.score, p.candidate.id))
     excluded = [
         Exclusion(c, exclusion_reasons(c, profile, settings.min_overlap_minutes)) for c in rows if c.codes
@@ -255,6 +253,16 @@ def propose_top(
     result = rank(profile, rows, index, settings, today or date.today())
     explain(result, profile, index, top, spec.model)
     return result
+
+
+def open_tier1(conn: psycopg.Connection, settings: Settings, profile_id: str) -> list[str]:
+    """Names of 既存事業 listings still proposed to the profile."""
+    profile = get_profile(conn, profile_id=profile_id)
+    if profile is None:
+        raise ProfileNotFound(profile_id)
+    eligible = profile.eligible_programmes()
+    params = {"profile_id": profile_id, "eligible": eligible, "min_overlap": settings.min_overlap_minutes}
+    return [row[0] for row in conn.execute(SQL.open_tier1, params)]
 
 
 def proposal_for(

@@ -96,7 +96,7 @@ def near_listings(
         "min_overlap": min_overlap,
         "changeable": list(CHANGEABLE),
     }
-    rows = conn.execute(SQL.nearly_feasible, params).fetchall()  # type: ignore[arg-type]
+    rows = conn.execute(SQL.nearly_feasible, params).fetchall()
     resources = resources_by_ids(conn, [rid for rid, _ in rows])
     pools: dict[str, list[Resource]] = {code: [] for code in CHANGEABLE}
     for rid, code in rows:

@@ -1,6 +1,5 @@
 """The hard constraints for one profile against every listing at once (numpy): the weekly batch's
-fast path. The rules are those of `exclusion_codes` (SQL) and `oracle.failed` (plain Python); a
-property test checks that all three agree."""
+fast path. The rules themselves are one table in constraints.py."""
 
 from collections import Counter
 from dataclasses import dataclass
@@ -10,20 +9,14 @@ import numpy as np
 import psycopg
 from psycopg.rows import dict_row
 
-from matcher.core.geo import great_circle_km
 from matcher.core.schedule import Slot, week_intervals
-from matcher.core.vocabulary import Accommodation, Programme
+from matcher.matching import constraints
+from matcher.matching.constraints import PROGRAMMES, accommodation_bits, tier
 from matcher.matching.model import Candidate
 from matcher.profiles.model import NeedsProfile
 from matcher.sql import queries
 
 SQL = queries("vectorized")
-ACCOMMODATION_BITS = {str(a): 1 << i for i, a in enumerate(Accommodation)}
-PROGRAMMES = [str(p) for p in Programme]
-
-
-def _bits(codes: list[str]) -> int:
-    return sum(ACCOMMODATION_BITS[c] for c in codes)
 
 
 @dataclass
@@ -77,7 +70,7 @@ class Registry:
             physical=np.array([r["physical_load"] for r in rows], np.int8),
             min_age=np.array([nan if r["min_age"] is None else r["min_age"] for r in rows], float),
             max_age=np.array([nan if r["max_age"] is None else r["max_age"] for r in rows], float),
-            accommodations=np.array([_bits(r["accommodations"]) for r in rows], np.int64),
+            accommodations=np.array([accommodation_bits(r["accommodations"]) for r in rows], np.int64),
             programme=np.array(
                 [-1 if r["programme"] is None else PROGRAMMES.index(r["programme"]) for r in rows]
             ),
@@ -104,54 +97,19 @@ class Registry:
 
     def distances(self, profile: NeedsProfile) -> np.ndarray:
         """Great-circle km from the profile's centroid to every listing (nan when not located)."""
-        return great_circle_km(self.lat, self.lon, profile.lat or 0.0, profile.lon or 0.0)
+        return constraints.distance_km(self, profile, slice(None))
 
     def overlaps(self, profile: NeedsProfile, rows: np.ndarray) -> np.ndarray:
         """Minutes of the week each listing in `rows` shares with the profile's availability."""
-        spans = np.array(week_intervals(profile.availability), np.int32).reshape(-1, 2)
-        s, e = self.starts[rows][:, :, None], self.ends[rows][:, :, None]
-        shared = np.minimum(e, spans[None, None, :, 1]) - np.maximum(s, spans[None, None, :, 0])
-        return np.clip(shared, 0, None).sum(axis=(1, 2))
+        return constraints.overlap_minutes(self, constraints.week_spans(profile.availability), rows)
 
     def failures(self, profile: NeedsProfile, eligible: set[str], min_overlap: int) -> dict[str, np.ndarray]:
-        """For every constraint, which listings fail it."""
-        low, high = (int(x) for x in profile.age_band.split("-"))
-        allowed = np.array([p in eligible for p in PROGRAMMES] + [True])  # index -1: no programme
-        needs = _bits([str(a) for a in profile.needs_accommodations])
-        distance = self.distances(profile)
-        overlap = self.overlaps(profile, np.arange(len(self.rows)))
-        with np.errstate(invalid="ignore"):
-            return {
-                "inactive": ~self.active,
-                "no_capacity": self.no_capacity,
-                "schedule": self.has_schedule & (overlap < min_overlap),
-                "distance": distance > profile.max_travel_km,
-                "age": (self.min_age > low) | (self.max_age < high),
-                "contact": self.contact > profile.contact_tolerance,
-                "physical": self.physical > profile.physical_capacity,
-                "accommodation": (self.accommodations & needs) != needs,
-                "eligibility": (self.programme >= 0) & ~allowed[self.programme] & ~self.hosts,
-            }
+        """For every constraint, which listings fail it (the rules of constraints.RULES)."""
+        return constraints.failures(self, constraints.Asked.of(profile, eligible, min_overlap))
 
     def feasible(self, profile: NeedsProfile, eligible: set[str], min_overlap: int) -> np.ndarray:
-        """Indices of the listings that pass every constraint (cheap ones first)."""
-        low, high = (int(x) for x in profile.age_band.split("-"))
-        allowed = np.array([p in eligible for p in PROGRAMMES] + [True])
-        needs = _bits([str(a) for a in profile.needs_accommodations])
-        with np.errstate(invalid="ignore"):
-            ok = (
-                self.active
-                & ~self.no_capacity
-                & (self.contact <= profile.contact_tolerance)
-                & (self.physical <= profile.physical_capacity)
-                & ~((self.min_age > low) | (self.max_age < high))
-                & ((self.accommodations & needs) == needs)
-                & ~((self.programme >= 0) & ~allowed[self.programme] & ~self.hosts)
-                & ~(self.distances(profile) > profile.max_travel_km)
-            )
-        rows = np.flatnonzero(ok)
-        keep = ~self.has_schedule[rows] | (self.overlaps(profile, rows) >= min_overlap)
-        return rows[keep]
+        """Indices of the listings that pass every constraint (constraints.RULES, cheap ones first)."""
+        return constraints.feasible(self, constraints.Asked.of(profile, eligible, min_overlap))
 
     def failed_counts(self, profile: NeedsProfile, eligible: set[str], min_overlap: int) -> Counter[str]:
         """How many listings each constraint rules out for the profile."""
@@ -162,7 +120,8 @@ class Registry:
     def similarity(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
         """Cosines of these listings to a profile's vector, in float64 so that any subset gives the same
         value for a listing (the calibrated dense part magnifies float32 rounding)."""
-        return self.vectors[rows].astype(np.float64) @ np.asarray(vector, dtype=np.float64)
+        cosines: np.ndarray = self.vectors[rows].astype(np.float64) @ np.asarray(vector, dtype=np.float64)
+        return cosines
 
     def candidate(self, k: int, distance: float, overlap: int, dense: float) -> Candidate:
         """Listing k as a feasible Candidate (with the values reasons quote)."""
@@ -207,7 +166,7 @@ class Registry:
         if not len(rows):
             return [], False
         rows = rows[self.has_vector[rows]]
-        tier1 = np.array([self.rows[k]["programme"] in eligible for k in rows], bool)
+        tier1 = np.array([tier(self.rows[k]["programme"], eligible) == 1 for k in rows], bool)
         similarity = self.similarity(rows, vector)
         distance = self.distances(profile)
         chosen: list[tuple[int, float]] = []

@@ -16,7 +16,7 @@ from matcher.config import Settings
 from matcher.core.vocabulary import LABELS, Consent
 from matcher.errors import Conflict
 from matcher.matching.model import Proposal
-from matcher.matching.propose import ProfileNotFound, proposal_for
+from matcher.matching.propose import open_tier1, proposal_for
 from matcher.matching.reasons import exclusion_reasons
 from matcher.placements.model import END_REASONS, FOLLOWUP_MONTHS, TRANSITIONS, FollowUp, Placement
 from matcher.profiles.pii import refuse_pii
@@ -24,7 +24,6 @@ from matcher.profiles.store import get_profile
 from matcher.sql import queries
 
 SQL = queries("placements")
-MATCHING = queries("matching")
 
 
 class PlacementError(Conflict):
@@ -56,16 +55,6 @@ def _proposal(conn: psycopg.Connection, settings: Settings, profile_id: str, res
         why = "、".join(r.text for r in exclusion_reasons(row, profile, settings.min_overlap_minutes))
         raise PlacementError(f"この社会資源は今は提案の対象外です: {why}")
     return proposal
-
-
-def open_tier1(conn: psycopg.Connection, settings: Settings, profile_id: str) -> list[str]:
-    """Names of 既存事業 listings still proposed to the profile."""
-    profile = get_profile(conn, profile_id=profile_id)
-    if profile is None:
-        raise ProfileNotFound(profile_id)
-    eligible = profile.eligible_programmes()
-    params = {"profile_id": profile_id, "eligible": eligible, "min_overlap": settings.min_overlap_minutes}
-    return [row[0] for row in conn.execute(MATCHING.open_tier1, params)]
 
 
 def confirm(

@@ -7,7 +7,8 @@ from typing import Any
 import psycopg
 
 from matcher import embedding
-from matcher.accounts.users import User, audit
+from matcher.accounts import audit
+from matcher.accounts.users import User
 from matcher.core.vocabulary import ResourceStatus
 from matcher.errors import NotAllowed
 from matcher.registry.model import Resource

@@ -265,7 +265,7 @@ def validator(strict: bool = True) -> jsonschema.protocols.Validator:
     if strict:
         schema = _strict(schema)
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)  # type: ignore[call-arg]
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
 def schema_errors(service: Any, *, strict: bool = True) -> list[str]:

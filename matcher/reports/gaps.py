@@ -110,6 +110,12 @@ def _kmeans(members: list[tuple[str, str, np.ndarray | None]]) -> list[list[int]
     return [g for g in groups if g] + ([missing] if missing else [])
 
 
+def save_report(conn: psycopg.Connection, week: str, clusters: list[GapCluster]) -> None:
+    """Store a week's gap groups (inside the batch's publishing transaction)."""
+    for gap in clusters:
+        conn.execute(SQL.save_cluster, gap.__dict__ | {"week": week})
+
+
 def stored_report(conn: psycopg.Connection, week: str) -> list[GapCluster]:
     """A week's gap report as published (all groups; callers show only `shown` ones)."""
     return [GapCluster(*row) for row in conn.execute(SQL.clusters, {"week": week})]

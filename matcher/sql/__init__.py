@@ -18,7 +18,7 @@ class Query:
 
     name: str
     doc: str
-    sql: str
+    sql: LiteralString  # read from our own files, never built from input
 
 
 class QuerySet:
@@ -30,7 +30,7 @@ class QuerySet:
 
     def __getattr__(self, name: str) -> LiteralString:
         try:
-            return cast(LiteralString, self.queries[name].sql)
+            return self.queries[name].sql
         except KeyError:
             raise AttributeError(f"no query {name!r} in sql/queries/{self.area}.sql") from None
 
@@ -38,7 +38,7 @@ class QuerySet:
 def parse(text: str) -> dict[str, Query]:
     """Split a .sql file into its named blocks."""
     return {
-        m["name"]: Query(m["name"], m["doc"].strip(), m["sql"].strip().rstrip(";"))
+        m["name"]: Query(m["name"], m["doc"].strip(), cast(LiteralString, m["sql"].strip().rstrip(";")))
         for m in _BLOCK.finditer(text)
     }
 

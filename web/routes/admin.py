@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from matcher.accounts import audit
 from matcher.accounts.users import (
     ROLES,
     AccountError,
     Session,
-    audit,
     create_user,
     issue_token,
     link_listings,
