@@ -19,7 +19,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Installs, starts the embedded database, loads the demo data and serves the UI.
+# Installs, starts the embedded database, loads the demo data and serves the UI. MATCHER_DEMO=1 lets
+# the demo accounts' published passwords work (outside the demo they are refused).
+demo: export MATCHER_DEMO := 1
 demo: install
 	$(BIN)/matcher db migrate
 	$(BIN)/matcher seed
@@ -28,15 +30,15 @@ demo: install
 
 # Debian's Chromium (driven by Playwright) and Japanese fonts for the browser tests.
 system-deps:
-	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || \
-	  ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium fonts-noto-cjk)
+	@dpkg -s chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 >/dev/null 2>&1 || \
+	  ($(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0)
 
 # Installs what the tests need, checks style and types, and runs every test.
 test: install system-deps lint
 	$(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check matcher web tests benchmarks notebooks/build_01.py notebooks/build_02.py
+	$(BIN)/ruff check matcher web tests benchmarks notebooks/build_01.py notebooks/build_02.py notebooks/build_common.py
 	$(BIN)/ruff format --check matcher web tests benchmarks
 	$(BIN)/mypy matcher web
 

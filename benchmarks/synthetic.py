@@ -33,6 +33,19 @@ PATTERNS = [
 ]
 
 
+def _noisy(base: np.ndarray, rng: np.random.Generator) -> str:
+    """The template's vector plus Gaussian noise (cosine ≈ 0.8 to it), normalised, as pgvector text."""
+    vector = base + rng.normal(0, 0.75 / np.sqrt(base.size), base.size).astype(np.float32)
+    vector /= np.linalg.norm(vector)
+    return f"[{','.join(f'{x:.6f}' for x in vector)}]"
+
+
+def _copy_in(conn: psycopg.Connection, target: str, rows: io.StringIO) -> None:
+    """COPYs tab-separated rows into `target`, a table and its columns."""
+    with conn.cursor().copy(f"copy {target} from stdin") as copy:  # type: ignore[arg-type]
+        copy.write(rows.getvalue())
+
+
 def prepare(conn: psycopg.Connection, settings: Settings) -> None:
     """Demo data loaded and embedded for real: the templates and the profiles to propose for."""
     load_seeds(conn, ROOT / "seeds")
@@ -107,17 +120,11 @@ def populate(conn: psycopg.Connection, size: int, model: str, seed: int = 1) -> 
         template, base = bases[n % len(bases)]
         row = _row(n, template, rng)
         listings.write("\t".join(_copy_value(row[c]) for c in names) + "\n")
-        vector = base + noise.normal(0, 0.75 / np.sqrt(base.size), base.size).astype(np.float32)
-        vector /= np.linalg.norm(vector)
-        vectors.write(f"{row['id']}\t{model}\tsynthetic\t[{','.join(f'{x:.6f}' for x in vector)}]\n")
+        vectors.write(f"{row['id']}\t{model}\tsynthetic\t{_noisy(base, noise)}\n")
     with conn.transaction():
         conn.execute("delete from resource where source = 'synthetic'")
-        with conn.cursor().copy(f"copy resource ({COLUMNS}) from stdin") as copy:  # type: ignore[arg-type]
-            copy.write(listings.getvalue())
-        with conn.cursor().copy(
-            "copy resource_embedding (resource_id, model, text_hash, embedding) from stdin"
-        ) as copy:
-            copy.write(vectors.getvalue())
+        _copy_in(conn, f"resource ({COLUMNS})", listings)
+        _copy_in(conn, "resource_embedding (resource_id, model, text_hash, embedding)", vectors)
     conn.execute("analyze resource, resource_embedding")
     conn.commit()
 
@@ -146,17 +153,12 @@ def populate_profiles(
         assert template is not None
         copy = NeedsProfile.model_validate(template.model_dump() | {"id": f"syn-p-{n:05d}"})
         copies.append(copy)
-        vector = base + rng.normal(0, 0.75 / np.sqrt(base.size), base.size).astype(np.float32)
-        vector /= np.linalg.norm(vector)
         text_hash = embedding.text_hash(embedding.profile_text(spec, copy.interests, copy.narrative))
-        vectors.write(f"{copy.id}\t{spec.key}\t{text_hash}\t[{','.join(f'{x:.6f}' for x in vector)}]\n")
+        vectors.write(f"{copy.id}\t{spec.key}\t{text_hash}\t{_noisy(base, rng)}\n")
     with conn.transaction():
         conn.execute("delete from needs_profile where id like 'syn-p-%'")
         save_profiles(conn, copies)
-        with conn.cursor().copy(
-            "copy profile_embedding (profile_id, model, text_hash, embedding) from stdin"
-        ) as copy:
-            copy.write(vectors.getvalue())
+        _copy_in(conn, "profile_embedding (profile_id, model, text_hash, embedding)", vectors)
     conn.execute("analyze needs_profile, profile_embedding")
     conn.commit()
 

@@ -400,6 +400,8 @@ def demo_accounts(
     from matcher.accounts.users import ROLE_LABELS, ensure_demo_accounts
 
     settings = get_settings()
+    if not settings.demo:
+        fail(["デモ用アカウントはデモ（MATCHER_DEMO=1、make demo）のときだけ作れます"])
     with db.connect(settings) as conn:
         accounts = ensure_demo_accounts(conn)
     host, port = host or settings.host, port or settings.port

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    demo: bool = Field(
+        default=False,
+        description="the demo is running (make demo): only then the demo accounts' published passwords work",
+    )
 
     seeds_dir: Path = Field(
         default=Path(__file__).resolve().parent.parent / "seeds",

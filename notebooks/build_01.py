@@ -1,9 +1,8 @@
 """Writes notebooks/01-matching-quality.ipynb (outputs stripped); run it after editing the cells."""
 
-from pathlib import Path
-
 import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from build_common import notebook, write
+from nbformat.v4 import new_code_cell, new_markdown_cell
 
 CELLS = [
     new_markdown_cell(
@@ -166,10 +165,8 @@ print(model.tokenizer.tokenize("query: 植物を育てること。黙々とし�
 
 def build() -> nbformat.NotebookNode:
     """The notebook, outputs empty."""
-    notebook = new_notebook(cells=CELLS)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    return notebook
+    return notebook(CELLS)
 
 
 if __name__ == "__main__":
-    nbformat.write(build(), Path(__file__).with_name("01-matching-quality.ipynb"))
+    write(build(), "01-matching-quality.ipynb")

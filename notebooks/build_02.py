@@ -1,9 +1,8 @@
 """Writes notebooks/02-gaps-and-outcomes.ipynb (outputs stripped); run it after editing the cells."""
 
-from pathlib import Path
-
 import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from build_common import notebook, write
+from nbformat.v4 import new_code_cell, new_markdown_cell
 
 CELLS = [
     new_markdown_cell(
@@ -190,10 +189,8 @@ print({k: round(v, 3) for k, v in outcome.weights.as_dict().items()})"""
 
 def build() -> nbformat.NotebookNode:
     """The notebook, outputs empty."""
-    notebook = new_notebook(cells=CELLS)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    return notebook
+    return notebook(CELLS)
 
 
 if __name__ == "__main__":
-    nbformat.write(build(), Path(__file__).with_name("02-gaps-and-outcomes.ipynb"))
+    write(build(), "02-gaps-and-outcomes.ipynb")

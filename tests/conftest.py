@@ -6,6 +6,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -99,6 +100,7 @@ def seeded_database_url(admin_url: str, seeded_template: str) -> Iterator[str]:
 def _settings(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
     monkeypatch.setenv("MATCHER_DATABASE_URL", url)
     monkeypatch.setenv("MATCHER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MATCHER_DEMO", "1")  # the test databases hold the demo and its accounts
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()
@@ -182,6 +184,40 @@ def copy_to(tmp_path: Path, source: Path) -> Path:
     target = tmp_path / source.name
     shutil.copy(source, target)
     return target
+
+
+def active_placement(
+    conn: psycopg.Connection,
+    settings: Settings,
+    *,
+    actor: str,
+    consent_date: date,
+    host_note: str,
+    frequency: str,
+    rating: int,
+    note: str,
+) -> int:
+    """Demo profile p02 consents, is placed at r02, referred and taken to 利用中 with a 1-month follow-up,
+    every step through the services (so written to the audit log); the placement's id. Not committed."""
+    from matcher.core.vocabulary import Consent
+    from matcher.placements.service import advance, confirm, record_followup
+    from matcher.profiles.service import set_consent
+
+    set_consent(conn, profile_id="p02", consent=Consent.full, consent_date=consent_date, actor=actor)
+    placement = confirm(conn, settings, profile_id="p02", resource_id="r02", actor=actor)
+    advance(conn, placement_id=placement.id, action="refer", actor=actor, host_note=host_note)
+    advance(conn, placement_id=placement.id, action="activate", actor=actor)
+    record_followup(
+        conn,
+        placement_id=placement.id,
+        month=1,
+        still_participating=True,
+        frequency=frequency,
+        rating=rating,
+        note=note,
+        actor=actor,
+    )
+    return placement.id
 
 
 def add_night_owl(conn: psycopg.Connection) -> str:

@@ -25,6 +25,17 @@ ATTACKS = [
 ]
 
 
+def matcher(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Runs the installed `matcher` in a subprocess that sees only these variables (and a bare PATH)."""
+    return subprocess.run(
+        [str(MATCHER_BIN), *args],
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 @pytest.fixture
 def roles(admin_url: str) -> Iterator[tuple[str, str]]:
     """A fresh database with the owner and application roles, as `matcher db create-roles` makes them."""
@@ -85,22 +96,10 @@ def test_pending_migrations_with_the_application_role_fail_clearly(roles: tuple[
     with psycopg.connect(owner) as conn:
         conn.execute("delete from schema_migration where name = '0012_app_role.sql'")
         conn.execute("drop function ensure_embedding_index(integer)")
-    result = subprocess.run(
-        [str(MATCHER_BIN), "db", "migrate"],
-        env={"MATCHER_DATABASE_URL": app, "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = matcher("db", "migrate", MATCHER_DATABASE_URL=app)
     assert result.returncode == 1
     assert "権限がありません" in result.stderr and "matcher db migrate" in result.stderr
-    migrated = subprocess.run(
-        [str(MATCHER_BIN), "db", "migrate"],
-        env={"MATCHER_DATABASE_URL": app, "MATCHER_MIGRATION_DATABASE_URL": owner, "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    migrated = matcher("db", "migrate", MATCHER_DATABASE_URL=app, MATCHER_MIGRATION_DATABASE_URL=owner)
     assert migrated.returncode == 0 and "0012_app_role.sql" in migrated.stdout
 
 
@@ -110,12 +109,6 @@ def test_create_roles_prints_both_urls_and_can_run_again(admin_url: str, roles: 
         f"user={db.OWNER_ROLE}", f"user={conninfo_to_dict(admin_url).get('user', 'postgres')}"
     )
     for _ in range(2):
-        result = subprocess.run(
-            [str(MATCHER_BIN), "db", "create-roles"],
-            env={"MATCHER_DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        result = matcher("db", "create-roles", MATCHER_DATABASE_URL=url)
         assert result.returncode == 0, result.stderr
         assert "MATCHER_MIGRATION_DATABASE_URL=" in result.stdout and "user=matcher_app" in result.stdout

@@ -16,7 +16,8 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from matcher.accounts import audit, ensure_demo_accounts
+from matcher.accounts import audit
+from matcher.accounts.users import ensure_demo_accounts
 from matcher.config import Settings
 from matcher.core.csvsafe import safe_cell, write_csv
 from matcher.core.vocabulary import Accommodation

@@ -19,32 +19,25 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from matcher import backup, db
 from matcher.accounts import audit
 from matcher.config import Settings
-from matcher.core.vocabulary import Consent
-from matcher.placements.service import advance, confirm, record_followup
-from matcher.profiles.service import set_consent
-from tests.conftest import create_database, drop_database, run_matcher
+from tests.conftest import active_placement, create_database, drop_database, run_matcher
 
 AUDITED_ACTIONS = {"consent", "confirm", "reserve", "refer", "activate", "followup"}
 
 
 def make_history(conn: psycopg.Connection, settings: Settings) -> int:
     """A placement taken to 利用中 with a follow-up, every step written to the audit log by the services."""
-    set_consent(conn, profile_id="p02", consent=Consent.full, consent_date=date(2026, 4, 1), actor="c1")
-    placement = confirm(conn, settings, profile_id="p02", resource_id="r02", actor="c1")
-    advance(conn, placement_id=placement.id, action="refer", actor="c1", host_note="火曜の午後から")
-    advance(conn, placement_id=placement.id, action="activate", actor="c1")
-    record_followup(
+    placement_id = active_placement(
         conn,
-        placement_id=placement.id,
-        month=1,
-        still_participating=True,
+        settings,
+        actor="c1",
+        consent_date=date(2026, 4, 1),
+        host_note="火曜の午後から",
         frequency="週1回",
         rating=4,
         note="続いている",
-        actor="c1",
     )
     conn.commit()
-    return placement.id
+    return placement_id
 
 
 def contents(url: str) -> dict[str, Any]:

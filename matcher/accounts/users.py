@@ -21,6 +21,7 @@ _hasher = PasswordHasher()
 MIN_PASSWORD = 10
 ROLES = ("coordinator", "provider", "admin")
 ROLE_LABELS = LABELS[Role]
+_ONLY_HOSTS_LINK = "社会資源に結びつけられるのは受け入れ先（provider）の利用者だけです"
 
 
 class AccountError(ValueError):
@@ -109,6 +110,13 @@ def check_new_name(conn: psycopg.Connection, name: str) -> str:
     return name
 
 
+def _refuse_missing_listings(conn: psycopg.Connection, resource_ids: list[str]) -> None:
+    """AccountError naming every listing id that does not exist."""
+    missing = [rid for rid in resource_ids if not conn.execute(SQL.resource_exists, {"id": rid}).fetchone()]
+    if missing:
+        raise AccountError(f"社会資源がありません: {', '.join(missing)}")
+
+
 def create_user(
     conn: psycopg.Connection,
     *,
@@ -127,15 +135,11 @@ def create_user(
     name = clean_name(name)
     resource_ids = resource_ids or []
     if resource_ids and role != "provider":
-        raise AccountError("社会資源に結びつけられるのは受け入れ先（provider）の利用者だけです")
+        raise AccountError(_ONLY_HOSTS_LINK)
     token = secrets.token_urlsafe(32)
     with conn.transaction():
         name = check_new_name(conn, name)
-        missing = [
-            rid for rid in resource_ids if not conn.execute(SQL.resource_exists, {"id": rid}).fetchone()
-        ]
-        if missing:
-            raise AccountError(f"社会資源がありません: {', '.join(missing)}")
+        _refuse_missing_listings(conn, resource_ids)
         row = conn.execute(
             SQL.insert_user, {"name": name, "role": role, "password_hash": password_hash}
         ).fetchone()
@@ -303,12 +307,8 @@ def link_listings(conn: psycopg.Connection, *, user_id: int, resource_ids: list[
     with conn.transaction():
         name, role = _account_name(conn, user_id)
         if role != "provider":
-            raise AccountError("社会資源に結びつけられるのは受け入れ先（provider）の利用者だけです")
-        missing = [
-            rid for rid in resource_ids if not conn.execute(SQL.resource_exists, {"id": rid}).fetchone()
-        ]
-        if missing:
-            raise AccountError(f"社会資源がありません: {', '.join(missing)}")
+            raise AccountError(_ONLY_HOSTS_LINK)
+        _refuse_missing_listings(conn, resource_ids)
         conn.execute(SQL.unlink_resources, {"user_id": user_id})
         for rid in resource_ids:
             conn.execute(SQL.link_resource, {"user_id": user_id, "resource_id": rid})

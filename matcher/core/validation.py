@@ -34,41 +34,56 @@ def _num(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def _quoting_input(message: str) -> Callable[[Any], str]:
+    """The message, then the refused value: 整数ではありません（'x'）."""
+    return lambda e: f"{message}（{e['input']!r}）"
+
+
+def _bound(limit: str, message: str) -> Callable[[Any], str]:
+    """The limit from the error's context, the message, then the refused value: 1 以上にしてください（0）."""
+    return lambda e: f"{_num(e['ctx'][limit])} {message}（{e['input']!r}）"
+
+
+def _always(message: str) -> Callable[[Any], str]:
+    return lambda e: message
+
+
+def _choice_error(e: Any) -> str:
+    return f"「{e['input']}」は使えない値です（使える値: {_choices(e['ctx'])}）"
+
+
+# The error types pydantic raises for one mistake share its message.
 _MESSAGES: dict[str, Callable[[Any], str]] = {
-    "missing": lambda e: "必須項目がありません",
-    "extra_forbidden": lambda e: "知らない項目です（項目名の綴りを確かめてください）",
-    "enum": lambda e: f"「{e['input']}」は使えない値です（使える値: {_choices(e['ctx'])}）",
-    "literal_error": lambda e: f"「{e['input']}」は使えない値です（使える値: {_choices(e['ctx'])}）",
-    "int_parsing": lambda e: f"整数ではありません（{e['input']!r}）",
-    "int_type": lambda e: f"整数ではありません（{e['input']!r}）",
-    "int_from_float": lambda e: f"整数ではありません（{e['input']!r}）",
-    "float_parsing": lambda e: f"数値ではありません（{e['input']!r}）",
-    "float_type": lambda e: f"数値ではありません（{e['input']!r}）",
-    "finite_number": lambda e: "有限の数値にしてください",
-    "bool_parsing": lambda e: f"true か false で書いてください（{e['input']!r}）",
-    "bool_type": lambda e: f"true か false で書いてください（{e['input']!r}）",
-    "string_type": lambda e: f"文字列ではありません（{e['input']!r}）",
-    "list_type": lambda e: "リスト（[...]）で書いてください",
-    "dict_type": lambda e: "{day, start, end} の形で書いてください",
-    "model_type": lambda e: "{day, start, end} の形で書いてください",
-    "model_attributes_type": lambda e: "{day, start, end} の形で書いてください",
-    "date_parsing": lambda e: f"日付は YYYY-MM-DD で書いてください（{e['input']!r}）",
-    "date_from_datetime_parsing": lambda e: f"日付は YYYY-MM-DD で書いてください（{e['input']!r}）",
-    "date_type": lambda e: f"日付は YYYY-MM-DD で書いてください（{e['input']!r}）",
-    "greater_than_equal": lambda e: f"{_num(e['ctx']['ge'])} 以上にしてください（{e['input']!r}）",
-    "greater_than": lambda e: f"{_num(e['ctx']['gt'])} より大きくしてください（{e['input']!r}）",
-    "less_than_equal": lambda e: f"{_num(e['ctx']['le'])} 以下にしてください（{e['input']!r}）",
-    "less_than": lambda e: f"{_num(e['ctx']['lt'])} 未満にしてください（{e['input']!r}）",
-    "string_too_short": lambda e: "空にはできません",
-    "too_short": lambda e: "空にはできません",
+    "missing": _always("必須項目がありません"),
+    "extra_forbidden": _always("知らない項目です（項目名の綴りを確かめてください）"),
+    **dict.fromkeys(("enum", "literal_error"), _choice_error),
+    **dict.fromkeys(("int_parsing", "int_type", "int_from_float"), _quoting_input("整数ではありません")),
+    **dict.fromkeys(("float_parsing", "float_type"), _quoting_input("数値ではありません")),
+    "finite_number": _always("有限の数値にしてください"),
+    **dict.fromkeys(("bool_parsing", "bool_type"), _quoting_input("true か false で書いてください")),
+    "string_type": _quoting_input("文字列ではありません"),
+    "list_type": _always("リスト（[...]）で書いてください"),
+    **dict.fromkeys(
+        ("dict_type", "model_type", "model_attributes_type"),
+        _always("{day, start, end} の形で書いてください"),
+    ),
+    **dict.fromkeys(
+        ("date_parsing", "date_from_datetime_parsing", "date_type"),
+        _quoting_input("日付は YYYY-MM-DD で書いてください"),
+    ),
+    "greater_than_equal": _bound("ge", "以上にしてください"),
+    "greater_than": _bound("gt", "より大きくしてください"),
+    "less_than_equal": _bound("le", "以下にしてください"),
+    "less_than": _bound("lt", "未満にしてください"),
+    **dict.fromkeys(("string_too_short", "too_short"), _always("空にはできません")),
     "string_too_long": lambda e: f"長すぎます（{e['ctx']['max_length']}文字まで）",
     "too_long": lambda e: (
         f"長すぎます（{e['ctx']['max_length']}文字まで）"
         if isinstance(e.get("input"), str)
         else f"多すぎます（{e['ctx']['max_length']}件まで）"
     ),
-    "string_pattern_mismatch": lambda e: f"形式が違います（{e['input']!r}）",
-    "json_invalid": lambda e: "JSONとして読めません",
+    "string_pattern_mismatch": _quoting_input("形式が違います"),
+    "json_invalid": _always("JSONとして読めません"),
 }
 
 

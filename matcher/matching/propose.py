@@ -33,6 +33,14 @@ class ProfileNotFound(NotFound, LookupError):
         self.profile_id = profile_id
 
 
+def require_profile(conn: psycopg.Connection, profile_id: str) -> NeedsProfile:
+    """The profile with this id, or ProfileNotFound."""
+    profile = get_profile(conn, profile_id=profile_id)
+    if profile is None:
+        raise ProfileNotFound(profile_id)
+    return profile
+
+
 def candidates(
     conn: psycopg.Connection,
     profile: NeedsProfile,
@@ -160,9 +168,7 @@ def propose(
     `profile`: the profile as the caller just read it on this connection (not read again).
     """
     if profile is None or profile.id != profile_id:
-        profile = get_profile(conn, profile_id=profile_id)
-    if profile is None:
-        raise ProfileNotFound(profile_id)
+        profile = require_profile(conn, profile_id)
     settings = effective_settings(conn, settings)
     spec = embedding.EmbeddingSpec.from_settings(settings)
     embedding.sync_one(conn, spec, "profile", profile_id)
@@ -236,9 +242,7 @@ def propose_top(
     meaning (per tier) are scored, so one far in meaning but strong on other parts can be missed.
     `exact` overrides the `candidate_search` setting.
     """
-    profile = get_profile(conn, profile_id=profile_id)
-    if profile is None:
-        raise ProfileNotFound(profile_id)
+    profile = require_profile(conn, profile_id)
     settings = effective_settings(conn, settings)
     spec = embedding.EmbeddingSpec.from_settings(settings)
     rows = nearest_feasible(
@@ -257,9 +261,7 @@ def propose_top(
 
 def open_tier1(conn: psycopg.Connection, settings: Settings, profile_id: str) -> list[str]:
     """Names of 既存事業 listings still proposed to the profile."""
-    profile = get_profile(conn, profile_id=profile_id)
-    if profile is None:
-        raise ProfileNotFound(profile_id)
+    profile = require_profile(conn, profile_id)
     eligible = profile.eligible_programmes()
     params = {"profile_id": profile_id, "eligible": eligible, "min_overlap": settings.min_overlap_minutes}
     return [row[0] for row in conn.execute(SQL.open_tier1, params)]
@@ -269,9 +271,7 @@ def proposal_for(
     conn: psycopg.Connection, settings: Settings, *, profile_id: str, resource_id: str
 ) -> tuple[NeedsProfile, Candidate | None, Proposal | None]:
     """One listing as seen from one profile: its row (None if there is no such listing) and its proposal."""
-    profile = get_profile(conn, profile_id=profile_id)
-    if profile is None:
-        raise ProfileNotFound(profile_id)
+    profile = require_profile(conn, profile_id)
     settings = effective_settings(conn, settings)
     spec = embedding.EmbeddingSpec.from_settings(settings)
     rows = candidates(

@@ -6,9 +6,8 @@ from psycopg.types.json import Jsonb
 from matcher.accounts import audit
 from matcher.config import Settings
 from matcher.errors import NotFound
-from matcher.matching.propose import SQL, ProfileNotFound, proposal_for
+from matcher.matching.propose import SQL, proposal_for, require_profile
 from matcher.profiles.pii import refuse_pii
-from matcher.profiles.store import get_profile
 from matcher.registry.store import get_resource
 
 
@@ -32,8 +31,7 @@ def reject(
 
     A reason holding a name, phone number or other identifier raises PiiInField."""
     refuse_pii(reason=reason)
-    if get_profile(conn, profile_id=profile_id) is None:
-        raise ProfileNotFound(profile_id)
+    require_profile(conn, profile_id)
     if get_resource(conn, resource_id=resource_id) is None:
         raise UnknownResource(resource_id)
     features = None

@@ -104,11 +104,14 @@ def test_csv_import_reads_lists_and_schedules(cli: Cli, tmp_path: Path) -> None:
     assert row["capacity_total"] is None  # an empty cell is unknown, not 0
 
 
+def bad_cafe(changes: dict[str, object], where: str, reason: str, case: str) -> object:
+    """A case of BAD_INPUTS: bad.jsonl holding CAFE with these changes."""
+    return pytest.param("bad.jsonl", json.dumps(CAFE | changes), where, reason, id=case)
+
+
 BAD_INPUTS = [
     pytest.param("bad.jsonl", '{"id": "r1", "name": ', "bad.jsonl:1:", "JSON", id="malformed-json"),
-    pytest.param(
-        "bad.jsonl", json.dumps(CAFE | {"kind": "caffe"}), "bad.jsonl:1: kind:", "caffe", id="wrong-enum"
-    ),
+    bad_cafe({"kind": "caffe"}, "bad.jsonl:1: kind:", "caffe", "wrong-enum"),
     pytest.param(
         "bad.jsonl",
         json.dumps({k: v for k, v in CAFE.items() if k != "reward"}),
@@ -116,44 +119,22 @@ BAD_INPUTS = [
         "必須",
         id="missing-field",
     ),
-    pytest.param(
-        "bad.jsonl",
-        json.dumps(CAFE | {"schedule": [{"day": "tue", "start": "15:00", "end": "10:00"}]}),
+    bad_cafe(
+        {"schedule": [{"day": "tue", "start": "15:00", "end": "10:00"}]},
         "bad.jsonl:1: schedule[1]:",
         "開始（15:00）は終了（10:00）より前",
-        id="start-after-end",
+        "start-after-end",
     ),
-    pytest.param(
-        "bad.jsonl",
-        json.dumps(CAFE | {"schedule": [{"day": "tue", "start": "25:00", "end": "26:00"}]}),
+    bad_cafe(
+        {"schedule": [{"day": "tue", "start": "25:00", "end": "26:00"}]},
         "bad.jsonl:1: schedule[1].start:",
         "HH:MM",
-        id="bad-time",
+        "bad-time",
     ),
-    pytest.param(
-        "bad.jsonl",
-        json.dumps(CAFE | {"capacity_open": 9}),
-        "bad.jsonl:1:",
-        "定員（capacity_total=4）を超えて",
-        id="open-over-total",
-    ),
-    pytest.param(
-        "bad.jsonl", json.dumps(CAFE | {"lat": 135.2}), "bad.jsonl:1: lat:", "90 以下", id="lat-range"
-    ),
-    pytest.param(
-        "bad.jsonl",
-        json.dumps(CAFE | {"contact_level": 4}),
-        "bad.jsonl:1: contact_level:",
-        "3 以下",
-        id="level",
-    ),
-    pytest.param(
-        "bad.jsonl",
-        json.dumps(CAFE | {"programme": "shuro_c"}),
-        "bad.jsonl:1: programme:",
-        "shuro_b",
-        id="programme",
-    ),
+    bad_cafe({"capacity_open": 9}, "bad.jsonl:1:", "定員（capacity_total=4）を超えて", "open-over-total"),
+    bad_cafe({"lat": 135.2}, "bad.jsonl:1: lat:", "90 以下", "lat-range"),
+    bad_cafe({"contact_level": 4}, "bad.jsonl:1: contact_level:", "3 以下", "level"),
+    bad_cafe({"programme": "shuro_c"}, "bad.jsonl:1: programme:", "shuro_b", "programme"),
     pytest.param(
         "bad.csv", "id,name,colour\nr1,x,red\n", "bad.csv:1: colour:", "知らない列名", id="csv-wrong-header"
     ),

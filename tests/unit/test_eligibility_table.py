@@ -13,6 +13,7 @@ from tests.unit.factories import profile
 # (programme, facts, age band, eligible) — the row of §5 each case tests is in the comment
 TABLE = [
     # shuro_b: certificate
+    ("shuro_b", ["certificate"], "40-44", True),
     ("shuro_b", ["certificate"], "70-74", True),
     ("shuro_b", ["disability_handbook"], "40-44", False),
     # shuro_a: certificate, age < 65
@@ -23,12 +24,16 @@ TABLE = [
     ("shuro_iko", ["certificate"], "60-64", True),
     ("shuro_iko", ["certificate"], "65-69", False),
     ("shuro_iko", ["hardship"], "30-34", False),
+    ("shuro_iko", [], "30-34", False),
     # seikatsu_kunren: certificate
+    ("seikatsu_kunren", ["certificate"], "70-74", True),
     ("seikatsu_kunren", ["certificate"], "80-84", True),
     ("seikatsu_kunren", ["disability_handbook"], "30-34", False),
     # shuro_junbi: hardship or welfare
     ("shuro_junbi", ["hardship"], "40-44", True),
+    ("shuro_junbi", ["welfare"], "50-54", True),
     ("shuro_junbi", ["welfare"], "70-74", True),
+    ("shuro_junbi", ["hikikomori"], "40-44", False),
     ("shuro_junbi", ["hikikomori", "not_in_work_or_school"], "40-44", False),
     # ichiji_seikatsu: hardship or welfare
     ("ichiji_seikatsu", ["welfare"], "30-34", True),
@@ -36,7 +41,9 @@ TABLE = [
     ("ichiji_seikatsu", ["certificate"], "30-34", False),
     # chiiki_katsudo: certificate or disability_handbook
     ("chiiki_katsudo", ["certificate"], "30-34", True),
+    ("chiiki_katsudo", ["disability_handbook"], "30-34", True),
     ("chiiki_katsudo", ["disability_handbook"], "75-79", True),
+    ("chiiki_katsudo", ["hikikomori"], "30-34", False),
     ("chiiki_katsudo", ["welfare", "hikikomori"], "30-34", False),
     # kaigo_yobo: age >= 65
     ("kaigo_yobo", [], "65-69", True),
@@ -52,6 +59,7 @@ TABLE = [
     ("saposute", ["hikikomori"], "20-24", False),
     # volunteer: everyone
     ("volunteer", [], "0-4", True),
+    ("volunteer", [], "85-89", True),
     ("volunteer", [], "95-99", True),
 ]
 
@@ -93,6 +101,8 @@ def test_a_band_that_is_not_five_years_is_refused(band: str) -> None:
     ("programme", "facts", "band", "reason"),
     [
         ("shuro_b", [], "40-44", "就労継続支援B型の対象要件（障害福祉サービス受給者証）に当てはまりません"),
+        ("shuro_b", [], "30-34", "就労継続支援B型の対象要件（障害福祉サービス受給者証）に当てはまりません"),
+        ("shuro_junbi", ["hardship"], "40-44", "就労準備支援事業の対象要件（生活困窮）を満たします"),
         (
             "shuro_junbi",
             ["hikikomori"],
@@ -165,6 +175,11 @@ def test_eligibility_reasons_name_the_requirement(
             {"shuro_b", "seikatsu_kunren", "chiiki_katsudo", "kaigo_yobo", "silver", "volunteer"},
         ),
         (["not_in_work_or_school", "hikikomori"], "45-49", {"saposute", "volunteer"}),
+        (
+            ["welfare", "not_in_work_or_school"],
+            "45-49",
+            {"shuro_junbi", "ichiji_seikatsu", "saposute", "volunteer"},
+        ),
         (["not_in_work_or_school", "hikikomori"], "50-54", {"volunteer"}),
         (["hardship"], "15-19", {"shuro_junbi", "ichiji_seikatsu", "volunteer"}),
         ([], "40-44", {"volunteer"}),

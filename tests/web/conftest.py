@@ -156,6 +156,18 @@ def api_client(seeded_settings: Settings) -> Iterator[TestClient]:
         yield test_client
 
 
+def audited_actions(
+    conn: psycopg.Connection, entity: str, entity_id: str, actor: str | None = None
+) -> list[str]:
+    """The actions the audit log holds for one entity, oldest first (only `actor`'s, if given)."""
+    query = "select action from audit_log where entity = %s and entity_id = %s"
+    params = [entity, entity_id]
+    if actor is not None:
+        query += " and actor = %s"
+        params.append(actor)
+    return [row[0] for row in conn.execute(query + " order by id", params)]
+
+
 def api_token(cli: Cli, role: str, name: str, *resources: str) -> dict[str, str]:
     args = ["user", "create", "--role", role, "--name", name]
     for resource_id in resources:

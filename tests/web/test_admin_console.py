@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from tests.conftest import TEST_DATA
-from tests.web.conftest import WebUser
+from tests.web.conftest import WebUser, audited_actions
 
 HAKODATE_A = TEST_DATA / "wamnet-a-hakodate.csv"  # the WAM NET A型 rows of one city (函館市)
 
@@ -155,13 +155,12 @@ def test_accounts_are_created_disabled_reset_and_tied_to_listings(
             data={"name": "新しい受け入れ先", "password": "another-long-password", "csrf_token": token},
         )
         assert refused.status_code == 401
-    actions = [
-        r[0]
-        for r in seeded_conn.execute(
-            "select action from audit_log where entity = 'account' and entity_id = '新しい受け入れ先' order by id"
-        )
+    assert audited_actions(seeded_conn, "account", "新しい受け入れ先") == [
+        "create",
+        "listings",
+        "password",
+        "disable",
     ]
-    assert actions == ["create", "listings", "password", "disable"]
 
 
 def test_the_audit_log_finds_a_coordinators_actions_and_exports_csv(

@@ -5,7 +5,7 @@ from datetime import date
 
 import psycopg
 
-from tests.web.conftest import WebUser
+from tests.web.conftest import WebUser, audited_actions
 
 LISTING_FORM = {
     "capacity_total": "4",
@@ -50,13 +50,7 @@ def test_editing_saves_and_re_embeds_but_only_confirming_sets_the_date(
     assert hash_after != hash_before  # the changed description was embedded again
     assert host.post("/host/listings/r01/assure").status_code == 303
     assert listing(seeded_conn, "r01")[1] == date.today()
-    actions = [
-        r[0]
-        for r in seeded_conn.execute(
-            "select action from audit_log where entity = 'resource' and entity_id = 'r01' and actor = 'host' order by id"
-        )
-    ]
-    assert actions == ["update", "assure"]
+    assert audited_actions(seeded_conn, "resource", "r01", actor="host") == ["update", "assure"]
 
 
 def test_a_host_pauses_and_resumes_but_cannot_close_or_change_other_fields(

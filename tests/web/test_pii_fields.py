@@ -31,9 +31,14 @@ def tier1_first(coordinator: WebUser, profile_id: str) -> str:
     return re.findall(r'id="proposal-([^"]+)"', section)[0]
 
 
-def placed(coordinator: WebUser, conn: psycopg.Connection, *steps: str) -> int:
+def consent_p02(conn: psycopg.Connection) -> None:
+    """Demo profile p02 gives full consent, which a placement needs."""
     conn.execute("update needs_profile set consent = 'full' where id = 'p02'")
     conn.commit()
+
+
+def placed(coordinator: WebUser, conn: psycopg.Connection, *steps: str) -> int:
+    consent_p02(conn)
     coordinator.post("/profiles/p02/confirm", {"resource_id": "r02"}, htmx=True)
     (pid,) = conn.execute("select id from placement where profile_id = 'p02'").fetchone()
     for action in steps:
@@ -105,13 +110,18 @@ def refused(response, field: str) -> None:  # type: ignore[no-untyped-def]
     assert detail["loc"][-1] == field and MESSAGE in detail["msg"]
 
 
+@pytest.fixture
+def placing_coordinator(seeded_cli: Cli, seeded_conn: psycopg.Connection) -> dict[str, str]:
+    """A coordinator's API token header, demo profile p02 having given the consent a placement needs."""
+    consent_p02(seeded_conn)
+    return api_token(seeded_cli, "coordinator", "coordinator-pii")
+
+
 @pytest.mark.parametrize("text", [PHONE, NAME])
 def test_api_placement_fields(
-    api_client: TestClient, seeded_cli: Cli, seeded_conn: psycopg.Connection, text: str
+    api_client: TestClient, placing_coordinator: dict[str, str], seeded_conn: psycopg.Connection, text: str
 ) -> None:
-    seeded_conn.execute("update needs_profile set consent = 'full' where id = 'p02'")
-    seeded_conn.commit()
-    headers = api_token(seeded_cli, "coordinator", "coordinator-pii")
+    headers = placing_coordinator
     body = {"profile_id": "p02", "resource_id": "r02"}
     refused(
         api_client.post("/api/placements", headers=headers, json=body | {"gap_reason": text}), "gap_reason"
@@ -144,11 +154,13 @@ def test_api_placement_fields(
 
 @pytest.mark.parametrize("text", [PHONE, NAME])
 def test_api_host_decline_reason(
-    api_client: TestClient, seeded_cli: Cli, seeded_conn: psycopg.Connection, text: str
+    api_client: TestClient,
+    placing_coordinator: dict[str, str],
+    seeded_cli: Cli,
+    seeded_conn: psycopg.Connection,
+    text: str,
 ) -> None:
-    seeded_conn.execute("update needs_profile set consent = 'full' where id = 'p02'")
-    seeded_conn.commit()
-    headers = api_token(seeded_cli, "coordinator", "coordinator-pii2")
+    headers = placing_coordinator
     pid = api_client.post(
         "/api/placements", headers=headers, json={"profile_id": "p02", "resource_id": "r02"}
     )

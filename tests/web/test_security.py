@@ -10,13 +10,12 @@ from playwright.sync_api import expect
 
 from matcher.accounts.users import create_user, ensure_demo_accounts
 from matcher.config import Settings
-from matcher.core.vocabulary import Consent
 from matcher.matching.rejections import reject
-from matcher.placements.service import advance, confirm, record_followup
-from matcher.profiles.service import set_consent, update_profile
+from matcher.profiles.service import update_profile
 from matcher.profiles.store import get_profile
 from matcher.registry.service import replace_resource
 from matcher.registry.store import get_resource
+from tests.conftest import active_placement
 from tests.web.browser import browser_page, shot, sign_in
 from tests.web.conftest import WebUser
 
@@ -75,19 +74,15 @@ def test_script_written_into_every_free_text_field_never_runs(
     update_profile(
         seeded_conn, profile.model_copy(update={"interests": PAYLOAD, "narrative": PAYLOAD}), actor="t"
     )
-    set_consent(seeded_conn, profile_id="p02", consent=Consent.full, consent_date=date.today(), actor="t")
-    placement = confirm(seeded_conn, seeded_settings, profile_id="p02", resource_id="r02", actor="t")
-    advance(seeded_conn, placement_id=placement.id, action="refer", actor="t", host_note=PAYLOAD)
-    advance(seeded_conn, placement_id=placement.id, action="activate", actor="t")
-    record_followup(
+    active_placement(
         seeded_conn,
-        placement_id=placement.id,
-        month=1,
-        still_participating=True,
+        seeded_settings,
+        actor="t",
+        consent_date=date.today(),
+        host_note=PAYLOAD,
         frequency=PAYLOAD,
         rating=3,
         note=PAYLOAD,
-        actor="t",
     )
     reject(seeded_conn, profile_id="p02", resource_id="r01", reason=PAYLOAD, by="t")
     create_user(seeded_conn, name=f"名前{PAYLOAD}", role="coordinator", actor="t")

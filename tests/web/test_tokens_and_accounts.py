@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from matcher.accounts.users import AccountError, create_user
 from tests.conftest import Cli
-from tests.web.conftest import WebUser
+from tests.web.conftest import WebUser, audited_actions
 from web.app import create_app
 
 
@@ -86,13 +86,12 @@ def test_tokens_are_listed_with_last_use_and_revoked_in_the_console(
     assert _api(app, token) == 401 and _api(app, new_token[1]) == 200
     assert admin.post(f"/admin/users/{user_id}/revoke-tokens").status_code == 303
     assert _api(app, new_token[1]) == 401
-    actions = [
-        r[0]
-        for r in seeded_conn.execute(
-            "select action from audit_log where entity = 'account' and entity_id = 'token-owner' order by id"
-        )
+    assert audited_actions(seeded_conn, "account", "token-owner") == [
+        "create",
+        "issue_token",
+        "revoke_token",
+        "revoke_token",
     ]
-    assert actions == ["create", "issue_token", "revoke_token", "revoke_token"]
 
 
 def test_the_cli_lists_and_revokes_tokens(

@@ -5,7 +5,7 @@ import re
 import psycopg
 import pytest
 
-from tests.web.conftest import WebUser
+from tests.web.conftest import WebUser, audited_actions
 
 
 def capacity(conn: psycopg.Connection, resource_id: str) -> int | None:
@@ -121,14 +121,14 @@ def test_the_lifecycle_runs_in_order_with_follow_ups_and_ending_frees_the_place(
     )
     assert capacity(seeded_conn, "r02") == before
     assert seeded_conn.execute("select status from needs_profile where id = 'p02'").fetchone()[0] == "open"
-    actions = [
-        row[0]
-        for row in seeded_conn.execute(
-            "select action from audit_log where entity = 'placement' and entity_id = %s order by id",
-            [str(pid)],
-        )
+    assert audited_actions(seeded_conn, "placement", str(pid)) == [
+        "confirm",
+        "refer",
+        "trial",
+        "activate",
+        "followup",
+        "end",
     ]
-    assert actions == ["confirm", "refer", "trial", "activate", "followup", "end"]
 
 
 def test_cancelling_frees_the_place(coordinator: WebUser, seeded_conn: psycopg.Connection) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from matcher.accounts.demo import is_demo_password
 from matcher.accounts.users import (
     LoginLimits,
     authenticate,
@@ -86,6 +87,11 @@ def login(
             "もう一度お試しください"
         )
         return _login_page(request, name=name, message=message, next_path=safe_next(next), status=429)
+    if not settings.demo and is_demo_password(password):
+        # The demo's passwords are printed in the README: outside the demo they open nothing.
+        end_login(conn, name=login_name, address=address, succeeded=False)
+        message = "デモ用のパスワードはデモ以外では使えません。管理者にパスワードの再設定を頼んでください"
+        return _login_page(request, name=name, message=message, next_path=safe_next(next), status=401)
     user = authenticate(conn, name=login_name, password=password)
     end_login(conn, name=login_name, address=address, succeeded=user is not None)
     if user is None:

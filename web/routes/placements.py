@@ -1,11 +1,12 @@
 """Coordinator actions on the profile page, answered with the refreshed workspace (htmx partial swap)."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from matcher.matching.rejections import reject
+from matcher.placements.model import Placement
 from matcher.placements.service import (
     GapReasonRequired,
     NotFound,
@@ -15,6 +16,7 @@ from matcher.placements.service import (
     get_placement,
     record_followup,
 )
+from matcher.placements.workspace import Feedback
 from matcher.profiles.pii import PiiInField
 from web.deps import Conn, CurrentSettings
 from web.routes.profiles import NotFoundPage, profile_or_404, workspace_context
@@ -26,13 +28,23 @@ Text = Annotated[str, Form(max_length=2000)]
 
 
 def _workspace(
-    request: Request, conn: Conn, settings: CurrentSettings, profile_id: str, **extra: object
+    request: Request, conn: Conn, settings: CurrentSettings, profile_id: str, **feedback: Any
 ) -> Response:
-    """The refreshed workspace (htmx) or the whole page again (a plain form post)."""
+    """The refreshed workspace (htmx) or the whole page again (a plain form post), saying what
+    happened (the names of placements.workspace.Feedback: an unknown one is a TypeError)."""
     if not is_htmx(request):
         return RedirectResponse(f"/profiles/{profile_id}", status_code=303)
     profile = profile_or_404(conn, profile_id)
-    return render(request, "profiles/_workspace.html", workspace_context(conn, settings, profile, **extra))
+    context = workspace_context(conn, settings, profile, Feedback(**feedback))
+    return render(request, "profiles/_workspace.html", context)
+
+
+def _placement_or_404(conn: Conn, placement_id: int) -> Placement:
+    """The placement, or a 404 page."""
+    try:
+        return get_placement(conn, placement_id=placement_id)
+    except NotFound as exc:
+        raise NotFoundPage(str(exc)) from exc
 
 
 @router.post("/profiles/{profile_id}/confirm", response_class=HTMLResponse)
@@ -137,10 +149,7 @@ def placement_step(
     host_note: Text = "",
 ) -> Response:
     """配置を次の段階へ（紹介・見学体験・利用開始・終了・取り消し）。"""
-    try:
-        placement = get_placement(conn, placement_id=placement_id)
-    except NotFound as exc:
-        raise NotFoundPage(str(exc)) from exc
+    placement = _placement_or_404(conn, placement_id)
     try:
         advance(
             conn,
@@ -183,10 +192,7 @@ def add_followup(
     note: Text = "",
 ) -> Response:
     """1・3・6か月目のフォローアップを記録します。"""
-    try:
-        placement = get_placement(conn, placement_id=placement_id)
-    except NotFound as exc:
-        raise NotFoundPage(str(exc)) from exc
+    placement = _placement_or_404(conn, placement_id)
     try:
         record_followup(
             conn,

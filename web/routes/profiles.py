@@ -7,26 +7,22 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from matcher import embedding
-from matcher.batch import weekly as batch
 from matcher.config import Settings
 from matcher.core.areas import all_areas
 from matcher.core.schedule import DAY_ORDER
 from matcher.core.vocabulary import Consent
-from matcher.matching.propose import describe, lexical_index, propose
-from matcher.matching.relax import NearlySection, nearly_feasible, nearly_section
-from matcher.placements.model import FOLLOWUP_MONTHS
-from matcher.placements.service import followups_of, placements_of
+from matcher.matching.propose import propose
+from matcher.matching.relax import NearlySection, nearly_feasible
+from matcher.placements.workspace import Feedback, build_workspace
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.service import ProfileExists, create_profile, set_consent, update_profile
 from matcher.profiles.store import get_profile, iter_profiles
-from matcher.registry.store import count_resources, resource_summaries
 from web.deps import Conn, CurrentSettings, FormFields
 from web.forms import parse_profile, profile_values
 from web.security import CoordinatorSession
 from web.templating import is_htmx, render
 
 router = APIRouter()
-PAGE_PROPOSALS = 20  # proposals shown per tier, best first; the rest behind 「残り N 件を表示」
 AGE_BANDS = [f"{low}-{low + 4}" for low in range(15, 100, 5)]
 NEW_PROFILE: dict[str, Any] = {
     "consent": "none",
@@ -153,69 +149,11 @@ def _embed(conn: Conn, settings: Settings, profile_id: str) -> None:
     embedding.sync_one(conn, embedding.EmbeddingSpec.from_settings(settings), "profile", profile_id)
 
 
-def workspace_context(conn: Conn, settings: Settings, profile: NeedsProfile, **extra: Any) -> dict[str, Any]:
-    """Proposals, this profile's own exclusions (turned down, placed), placements and follow-ups.
-
-    Each tier shows its best PAGE_PROPOSALS proposals (all of them when extra has every_proposal),
-    and always the one an action was just taken on. The other exclusions (every listing that fails
-    a hard constraint, with every reason: thousands in a large registry) are only counted here;
-    /profiles/{id}?excluded=1 lists them when asked.
-    """
-    every_proposal = bool(extra.pop("every_proposal", False))
-    result = propose(conn, settings, profile_id=profile.id, top=0, every_exclusion=False, profile=profile)
-    acted_on = {extra.get(key) for key in ("gap_for", "flash_for", "reject_for")} - {None}
-    tiers = {tier: [p for p in result.proposals if p.tier == tier] for tier in (1, 2)}
-    shown = {
-        tier: [
-            p
-            for n, p in enumerate(group)
-            if every_proposal or n < PAGE_PROPOSALS or p.candidate.id in acted_on
-        ]
-        for tier, group in tiers.items()
-    }
-    describe(shown[1] + shown[2], profile, lexical_index(conn), settings.embedding_model)
-    placements = placements_of(conn, profile_id=profile.id)
-    followups = followups_of(conn, profile_id=profile.id)
-    weekly = weekly_summary(conn, profile.id)
-    names = {c.candidate.id: c.candidate.name for c in result.excluded} | {
-        p.candidate.id: p.candidate.name for p in result.proposals
-    }
-    unnamed = sorted({c.resource_id for c in weekly["changes"]} - names.keys()) if weekly else []
-    if unnamed:
-        names |= {row["id"]: row["name"] for row in resource_summaries(conn, only=unnamed)}
-    return {
-        "profile": profile,
-        "tier1": shown[1],
-        "tier2": shown[2],
-        "hidden": {tier: len(tiers[tier]) - len(shown[tier]) for tier in (1, 2)},
-        "excluded": result.excluded,
-        "excluded_count": count_resources(conn) - len(result.proposals),
-        "placements": placements,
-        "followups": {(f.placement_id, f.month): f for f in followups},
-        "months": FOLLOWUP_MONTHS,
-        "today": date.today(),
-        "fresh_days": settings.fresh_days,
-        "weekly": weekly,
-        "live": {p.candidate.id: (n, p) for n, p in enumerate(result.proposals, start=1)},
-        "names": names,
-        "nearly": nearly_section(conn, settings, profile, result.proposals),
-    } | extra
-
-
-def weekly_summary(conn: Conn, profile_id: str) -> dict[str, Any] | None:
-    """This person's part of the latest published weekly batch, and what changed since the week before."""
-    week = batch.latest_week(conn)
-    if week is None:
-        return None
-    previous, changed = batch.changes(conn, week)
-    unassigned = batch.unassigned_reason(conn, week=week, profile_id=profile_id)
-    return {
-        "week": week,
-        "previous": previous,
-        "proposals": batch.proposals_of(conn, week=week, profile_id=profile_id),
-        "changes": [c for c in changed if c.profile_id == profile_id],
-        "unassigned": unassigned,
-    }
+def workspace_context(
+    conn: Conn, settings: Settings, profile: NeedsProfile, feedback: Feedback | None = None, **kwargs: bool
+) -> dict[str, Any]:
+    """The template context of the profile workspace (placements.workspace builds it)."""
+    return build_workspace(conn, settings, profile, feedback=feedback, **kwargs).context()
 
 
 @router.get("/profiles/{profile_id}", response_class=HTMLResponse)
