@@ -58,9 +58,9 @@ SHOWN_TABLES = {
     "resource_embedding": "社会資源の埋め込み",
     "needs_profile": "ニーズプロファイル",
     "profile_embedding": "プロファイルの埋め込み",
-    "placement": "配置",
+    "placement": "つなぎ先",
     "followup": "フォローアップ",
-    "app_user": "利用者",
+    "app_user": "アカウント",
     "audit_log": "監査ログ",
 }
 METHOD_LABELS = {

@@ -2,6 +2,7 @@
 
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -22,11 +23,13 @@ import_app = typer.Typer(help="ファイルの取り込み", no_args_is_help=Tru
 export_app = typer.Typer(help="書き出し（JSON Lines / HSDS）", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
-user_app = typer.Typer(help="利用者", no_args_is_help=True)
+user_app = typer.Typer(help="アカウント", no_args_is_help=True)
+mail_app = typer.Typer(help="通知メール", no_args_is_help=True)
 batch_app = typer.Typer(help="週次処理", no_args_is_help=True)
 app.add_typer(batch_app, name="batch")
 app.add_typer(export_app, name="export")
 app.add_typer(user_app, name="user")
+app.add_typer(mail_app, name="mail")
 
 FileArg = Annotated[Path, typer.Argument(help="読み込むファイル", show_default=False)]
 EmbedOption = Annotated[
@@ -225,7 +228,7 @@ def render_proposals(result: Any, top: int) -> list[str]:
 @user_app.command("create")
 def user_create(
     role: Annotated[str, typer.Option(help="coordinator / provider / admin")],
-    name: Annotated[str, typer.Option(help="利用者名（ログイン名）")],
+    name: Annotated[str, typer.Option(help="アカウント名（ログイン名）")],
     resource: Annotated[
         list[str] | None, typer.Option(help="受け入れ先が編集できる社会資源の id（複数可）")
     ] = None,
@@ -233,8 +236,12 @@ def user_create(
         str | None,
         typer.Option(help="ウェブ画面にログインするためのパスワード（10文字以上。なければ API のみ）"),
     ] = None,
+    email: Annotated[
+        str | None, typer.Option(help="通知メールの宛先（MATCHER_SMTP_URL があるとき送ります）")
+    ] = None,
+    digest: Annotated[bool, typer.Option(help="受け入れ先への通知を1日1通のまとめにする")] = False,
 ) -> None:
-    """利用者を作り、API トークンを標準出力に出します（トークンは再表示できません）。"""
+    """アカウントを作り、API トークンを標準出力に出します（トークンは再表示できません）。"""
     from matcher.accounts.users import AccountError, create_user
 
     try:
@@ -246,17 +253,87 @@ def user_create(
                 resource_ids=resource or [],
                 password=password,
                 actor=cli_actor(),
+                email=email,
+                mail_digest=digest,
             )
     except AccountError as exc:
         fail([str(exc)])
     typer.echo(token)
 
 
+@user_app.command("set-email")
+def user_set_email(
+    name: Annotated[str, typer.Argument(help="アカウント名")],
+    email: Annotated[str, typer.Argument(help="メールアドレス（空文字でメールを送らない）")],
+    digest: Annotated[bool, typer.Option(help="受け入れ先への通知を1日1通のまとめにする")] = False,
+) -> None:
+    """通知メールの宛先を設定します。"""
+    from matcher.accounts.users import AccountError, set_email
+
+    try:
+        with db.connect(get_settings()) as conn:
+            set_email(conn, name=name, email=email, mail_digest=digest, actor=cli_actor())
+    except AccountError as exc:
+        fail([str(exc)])
+    typer.echo(f"{name} の通知先を記録しました")
+
+
+@mail_app.command("send")
+def mail_send() -> None:
+    """送信待ちのメールをいま送ります（ウェブ画面が動いていれば変更のたびに送られます）。"""
+    from matcher.notifications.outbox import deliver
+
+    settings = get_settings()
+    if settings.smtp_url is None:
+        fail(["MATCHER_SMTP_URL が設定されていないため、メールは送りません"])
+    with db.connect(settings) as conn:
+        done = deliver(conn, settings)
+    typer.echo(f"送信 {done.sent} 通、失敗 {done.failed} 通")
+    if done.failed:
+        raise typer.Exit(1)
+
+
+@mail_app.command("daily")
+def mail_daily() -> None:
+    """毎日1回（cron など）: 返答の期限切れと動きのないつなぎを知らせ、受け入れ先のまとめメールを送ります。"""
+    from matcher.notifications.outbox import deliver, remind
+
+    settings = get_settings()
+    if settings.smtp_url is None:
+        fail(["MATCHER_SMTP_URL が設定されていないため、メールは送りません"])
+    with db.connect(settings) as conn:
+        queued = remind(conn, settings)
+        done = deliver(conn, settings, digests=True)
+    typer.echo(f"お知らせ {queued} 通を用意し、送信 {done.sent} 通、失敗 {done.failed} 通")
+    if done.failed:
+        raise typer.Exit(1)
+
+
+@mail_app.command("test")
+def mail_test(address: Annotated[str, typer.Argument(help="試しに送る宛先")]) -> None:
+    """設定を確かめるため、試験メールを1通送ります。"""
+    from matcher.notifications.outbox import send_one
+
+    settings = get_settings()
+    if settings.smtp_url is None:
+        fail(["MATCHER_SMTP_URL が設定されていません"])
+    try:
+        send_one(
+            settings,
+            address,
+            "【参加支援マッチング】試験メール",
+            "メールの設定を確かめるための試験メールです。",
+        )
+    except OSError as exc:
+        fail([f"送れませんでした: {exc}"])
+    typer.echo(f"{address} に送りました")
+
+
 @user_app.command("tokens")
 def user_tokens(
-    name: Annotated[str | None, typer.Argument(help="利用者名（省略するとすべての利用者）")] = None,
+    name: Annotated[str | None, typer.Argument(help="アカウント名（省略するとすべてのアカウント）")] = None,
 ) -> None:
-    """API トークンの一覧: id・利用者・作成日時・最後に使われた日時（トークンそのものは出しません）。"""
+    """API トークンの一覧: id・アカウント・作成日時・最後に使われた日時（トークンそのものは出しません）。"""
     from matcher.accounts.users import AccountError, account_id, list_tokens
 
     try:
@@ -271,11 +348,11 @@ def user_tokens(
 
 @user_app.command("revoke-token")
 def user_revoke_token(
-    name: Annotated[str, typer.Argument(help="利用者名")],
+    name: Annotated[str, typer.Argument(help="アカウント名")],
     token_id: Annotated[
         int | None, typer.Argument(help="取り消すトークンの id（matcher user tokens で確認）", min=1)
     ] = None,
-    all_tokens: Annotated[bool, typer.Option("--all", help="その利用者のトークンをすべて取り消す")] = False,
+    all_tokens: Annotated[bool, typer.Option("--all", help="そのアカウントのトークンを全部取り消す")] = False,
 ) -> None:
     """API トークンを取り消します（1つを id で、または --all ですべて）。取り消しは監査ログに残ります。"""
     from matcher.accounts.users import AccountError, account_id, revoke_tokens
@@ -408,7 +485,7 @@ def demo_accounts(
     typer.echo(f"デモ用アカウント（http://{host}:{port}/login）:")
     for name, role, password, resources in accounts:
         listings = f"  担当の社会資源: {', '.join(resources)}" if resources else ""
-        typer.echo(f"  {ROLE_LABELS[role]:　<8} 利用者名 {name:<12} パスワード {password}{listings}")
+        typer.echo(f"  {ROLE_LABELS[role]:　<8} アカウント名 {name:<12} パスワード {password}{listings}")
 
 
 @app.command()
@@ -430,6 +507,9 @@ def serve(
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
     typer.echo(f"参加支援マッチング: http://{host}:{port}/ で起動します（止めるには Ctrl+C）")
+    # Links in mails point where this server answers, unless MATCHER_BASE_URL says otherwise (a proxy).
+    os.environ.setdefault("MATCHER_BASE_URL", f"http://{host}:{port}")
+    get_settings.cache_clear()
     # Each process builds the app from the same environment (the domain never imports the web layer).
     # Forwarded headers are read by the app itself, only from MATCHER_TRUSTED_PROXIES: uvicorn's own
     # handling would trust any client on loopback.

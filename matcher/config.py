@@ -149,6 +149,22 @@ class Settings(BaseSettings):
         default=1024 * 1024, ge=1024, description="largest form or JSON body (uploads: max_upload_bytes)"
     )
 
+    referral_answer_days: int = Field(
+        default=7, ge=1, le=90, description="days a host has to answer a referral before it is overdue"
+    )
+    stall_days: dict[str, int] = Field(
+        default_factory=lambda: {"confirmed": 14, "referred": 14, "trial": 30},
+        description="a placement with no step for this many days in a state is flagged to its coordinator",
+    )
+    smtp_url: str | None = Field(
+        default=None,
+        description="smtp://user:password@host:587 (STARTTLS when offered), smtps://host:465; unset: no mail",
+    )
+    mail_from: str = Field(default="sanka-matcher@localhost", description="the From address of every mail")
+    base_url: str | None = Field(
+        default=None, description="the address people open, for links in mails; unset: http://HOST:PORT"
+    )
+
     max_upload_bytes: int = Field(
         default=20 * 1024 * 1024, ge=1024, description="largest file the admin may upload"
     )
@@ -177,9 +193,19 @@ class Settings(BaseSettings):
                 f"MATCHER_STALE_DAYS（{self.stale_days}）は MATCHER_FRESH_DAYS（{self.fresh_days}）より"
                 "大きくしてください"
             )
+        unknown = set(self.stall_days) - {"confirmed", "referred", "trial", "active"}
+        if unknown:
+            raise ValueError(f"MATCHER_STALL_DAYS に知らない状態があります: {', '.join(sorted(unknown))}")
+        if self.smtp_url is not None and not self.smtp_url.startswith(("smtp://", "smtps://")):
+            raise ValueError("MATCHER_SMTP_URL は smtp:// か smtps:// で始めてください")
         if self.pool_min_size > self.pool_max_size:
             raise ValueError("MATCHER_POOL_MIN_SIZE は MATCHER_POOL_MAX_SIZE 以下にしてください")
         return self
+
+    @property
+    def public_url(self) -> str:
+        """Where people open the product (links in mails), without a trailing slash."""
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def embedded(self) -> bool:

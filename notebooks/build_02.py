@@ -68,8 +68,8 @@ for profile_id in [r[0] for r in conn.execute("select id from needs_profile wher
     choice = proposals[0]
     gap = None if choice.tier == 1 else "本人の希望（シミュレーション）"
     placement = confirm(conn, settings, profile_id=profile_id, resource_id=choice.candidate.id, actor="sim", gap_reason=gap)
-    for step in ("refer", "activate"):
-        placement = advance(conn, placement_id=placement.id, action=step, actor="sim")
+    placement = advance(conn, placement_id=placement.id, action="refer", actor="sim")
+    placement = advance(conn, placement_id=placement.id, action="activate", actor="sim", override_reason="シミュレーション")
     started = now - timedelta(days=rng.randint(30, 240))
     conn.execute("update placement set confirmed_at = %s, started_at = %s where id = %s",
                  [started - timedelta(days=14), started, placement.id])

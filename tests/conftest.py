@@ -23,6 +23,7 @@ from matcher.seed import load_seeds
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = ROOT / "tests" / "data"
 MATCHER_BIN = Path(sys.executable).parent / "matcher"
+pytest_plugins = ["tests.smtp"]  # the `smtp` fixture: a real SMTP server in-process
 
 
 @pytest.fixture(scope="session")
@@ -206,7 +207,8 @@ def active_placement(
     set_consent(conn, profile_id="p02", consent=Consent.full, consent_date=consent_date, actor=actor)
     placement = confirm(conn, settings, profile_id="p02", resource_id="r02", actor=actor)
     advance(conn, placement_id=placement.id, action="refer", actor=actor, host_note=host_note)
-    advance(conn, placement_id=placement.id, action="activate", actor=actor)
+    advance(conn, placement_id=placement.id, action="activate", actor=actor, override_reason="電話で調整済み")
+    conn.execute("update placement set started_at = now() - interval '35 days' where id = %s", [placement.id])
     record_followup(
         conn,
         placement_id=placement.id,

@@ -192,7 +192,7 @@ def test_placement_free_text_is_hidden_but_the_steps_are_not() -> None:
     )
     texts = [c.text for c in audit.view(row, "admin").changes]
     assert texts == [
-        "配置の状態: 紹介済み → 利用中",
+        "つなぎ先の状態: 紹介済み → 利用中",
         "受け入れ先へのメモ（変更あり・非表示）",
         "狭間の理由（変更あり・非表示）",
     ]

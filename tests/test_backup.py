@@ -107,7 +107,7 @@ def test_a_backup_restores_into_a_fresh_data_directory_with_everything_intact(
 
     made = run_matcher("backup", str(file), env={})
     assert made.returncode == 0, made.stderr
-    assert "バックアップを書き出しました" in made.stdout and "配置 1件" in made.stdout
+    assert "バックアップを書き出しました" in made.stdout and "つなぎ先 1件" in made.stdout
     assert f"監査ログ {len(before['audit_log'])}件" in made.stdout
     assert file.read_bytes()[:5] == b"PGDMP"
     assert file.stat().st_mode & 0o777 == 0o600  # it holds personal data
@@ -119,7 +119,7 @@ def test_a_backup_restores_into_a_fresh_data_directory_with_everything_intact(
         restored = run_matcher("restore", str(file), env=env, timeout=300)
         assert restored.returncode == 0, restored.stderr
         assert "新しいデータベースに復元してから入れ替え" in restored.stderr
-        assert "復元しました" in restored.stdout and "配置 1件" in restored.stdout
+        assert "復元しました" in restored.stdout and "つなぎ先 1件" in restored.stdout
         assert f"監査ログ {len(before['audit_log'])}件" in restored.stdout
 
         migrated = run_matcher("db", "migrate", env=env)

@@ -17,21 +17,27 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matcher import db, embedding
 from matcher.config import Settings, get_settings
-from matcher.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
+from matcher.errors import DomainError, Invalid
+from matcher.notifications.mailer import Mailer
 from web.body_limit import BodyLimit
+from web.errors import status_and_title
 from web.proxies import TrustedProxies
 from web.routes import (
     admin,
+    admin_listings,
     api_hsds,
     api_matching,
     api_placements,
     api_records,
     auth,
     batch,
+    case_notes,
     home,
     host,
+    listings,
     placements,
     profiles,
+    sheets,
 )
 from web.routes.profiles import NotFoundPage
 from web.security import Forbidden, LoginRequired
@@ -85,16 +91,6 @@ UNREADABLE_BODY = {
 }
 
 
-# Each kind of domain refusal as HTTP: its status and the title of the error page.
-DOMAIN_STATUSES: dict[type[DomainError], tuple[int, str]] = {
-    NotFound: (404, "見つかりません"),
-    Conflict: (409, "操作できません"),
-    NotAllowed: (403, "権限がありません"),
-    Invalid: (422, "入力が正しくありません"),
-    DomainError: (422, "操作できません"),
-}
-
-
 def install_error_pages(app: FastAPI) -> None:
     """Pages answer errors with a Japanese page; the API keeps JSON."""
 
@@ -112,9 +108,7 @@ def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def refused(request: Request, exc: DomainError) -> Response:
         """The one translation of the domain's refusals into HTTP."""
-        status, title = next(
-            (status, title) for kind, (status, title) in DOMAIN_STATUSES.items() if isinstance(exc, kind)
-        )
+        status, title = status_and_title(exc)
         if _is_api(request):
             if isinstance(exc, Invalid):
                 where = ["body", exc.field] if exc.field else ["body"]
@@ -165,21 +159,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.pool = pool
         app.state.connection_slots = anyio.Semaphore(settings.pool_max_size)
         warm_up(settings)
+        # Mail queued by a change is sent as soon as it commits (NOTIFY wakes the sender); off without SMTP.
+        mailer = Mailer(settings) if settings.smtp_url else None
+        if mailer:
+            mailer.start()
         try:
             yield
         finally:
+            if mailer:
+                mailer.stop()
             pool.close()
 
     app = FastAPI(title="参加支援マッチング", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_api_route(
+        "/favicon.ico", lambda: RedirectResponse("/static/favicon.svg", 301), include_in_schema=False
+    )
     routers = (
         auth,
         home,
         profiles,
+        case_notes,
         placements,
+        sheets,
         host,
         admin,
+        admin_listings,
+        listings,
         batch,
         api_matching,
         api_records,

@@ -1,8 +1,11 @@
-"""Turning the profile form into a NeedsProfile, and validation errors into messages beside fields."""
+"""Turning the profile form into a NeedsProfile, and validation errors into messages beside fields;
+and the search forms of the registry and profile lists (their URL queries) into searches."""
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from pydantic import ValidationError
 from starlette.datastructures import FormData
@@ -10,8 +13,10 @@ from starlette.datastructures import FormData
 from matcher.core.areas import Area
 from matcher.core.schedule import DAY_ORDER
 from matcher.core.validation import field_errors
-from matcher.core.vocabulary import LABELS, Day
+from matcher.core.vocabulary import LABELS, Day, Kind, ProfileStatus, Programme, ResourceStatus
 from matcher.profiles.model import NeedsProfile
+from matcher.profiles.store import PROFILE_SORTS, ProfileSearch
+from matcher.registry.store import LISTING_SORTS, NO_PROGRAMME, ListingSearch
 
 MULTI = ("needs_accommodations", "facts")
 SINGLE = (
@@ -78,3 +83,65 @@ def parse_profile(
         if "area" in errors and values.get("area") and not any(a.name == values["area"] for a in areas):
             errors["area"] = ["一覧にある圏域を選んでください"]
         return None, errors
+
+
+# --- The lists' search forms (GET, so every search is a URL to bookmark) ----------------------------
+
+PAGE_SIZES = (20, 50, 100)
+MAX_PAGE = 10_000
+
+
+def _one_of(value: str | None, allowed: Iterable[str]) -> str | None:
+    return value if value is not None and value in set(allowed) else None
+
+
+def _page(params: Mapping[str, str]) -> tuple[int, int]:
+    """The page number (1 when missing or not a number) and size (one of PAGE_SIZES, else 50)."""
+    raw = params.get("page", "")
+    page = min(int(raw), MAX_PAGE) if raw.isascii() and raw.isdigit() and int(raw) > 0 else 1
+    size = params.get("size", "")
+    return page, int(size) if size in {str(s) for s in PAGE_SIZES} else 50
+
+
+def _words(params: Mapping[str, str]) -> str:
+    return params.get("q", "").strip()[:200]
+
+
+def listing_search(params: Mapping[str, str]) -> ListingSearch:
+    """The registry search a URL asks for; values the form does not offer are ignored, not refused."""
+    page, size = _page(params)
+    return ListingSearch(
+        q=_words(params),
+        area=params.get("area", "").strip()[:100] or None,
+        kind=_one_of(params.get("kind"), Kind),
+        programme=_one_of(params.get("programme"), [*Programme, NO_PROGRAMME]),
+        status=_one_of(params.get("status"), ResourceStatus),
+        sort=_one_of(params.get("sort"), LISTING_SORTS) or "kind",
+        page=page,
+        size=size,
+    )
+
+
+def profile_search(params: Mapping[str, str], *, me: int) -> ProfileSearch:
+    """The profile search a URL asks for; 担当 is `me`, `none` (nobody) or an account id."""
+    page, size = _page(params)
+    coordinator = params.get("coordinator", "")
+    return ProfileSearch(
+        q=_words(params),
+        area=params.get("area", "").strip()[:100] or None,
+        status=_one_of(params.get("status"), ProfileStatus),
+        coordinator_id=me if coordinator == "me" else _account_id(coordinator),
+        unassigned=coordinator == "none",
+        sort=_one_of(params.get("sort"), PROFILE_SORTS) or "id",
+        page=page,
+        size=size,
+    )
+
+
+def other_page_query(params: Mapping[str, str]) -> str:
+    """The URL query of the same search without its page number (the pager adds one)."""
+    return urlencode([(name, value) for name, value in params.items() if name != "page" and value])
+
+
+def _account_id(value: str) -> int | None:
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 18 else None

@@ -12,7 +12,7 @@ from matcher.accounts.users import ROLE_LABELS
 from matcher.core import vocabulary
 from matcher.core.vocabulary import LABELS
 from matcher.matching.scoring import PART_LABELS, fit_label
-from matcher.placements.model import ACTION_LABELS, END_REASONS, STATUS_LABELS
+from matcher.placements.model import ACTION_LABELS, CHOSEN_END_REASONS, END_REASONS, STATUS_LABELS
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.autoescape = True
@@ -40,6 +40,7 @@ templates.env.globals.update(
     PHYSICAL_LOADS=vocabulary.PHYSICAL_LOADS,
     STATUS_LABELS=STATUS_LABELS,
     END_REASONS=END_REASONS,
+    CHOSEN_END_REASONS=CHOSEN_END_REASONS,
     ACTION_LABELS=ACTION_LABELS,
     ROLE_LABELS=ROLE_LABELS,
     PART_LABELS=PART_LABELS,

@@ -122,7 +122,12 @@ def actions(conn: psycopg.Connection) -> list[str]:
 
 # --- Reading the log: what each role may see, in Japanese -------------------------------------------
 
-ENTITY_LABELS = {"profile": "プロファイル", "resource": "社会資源", "placement": "配置", "account": "利用者"}
+ENTITY_LABELS = {
+    "profile": "プロファイル",
+    "resource": "社会資源",
+    "placement": "つなぎ先",
+    "account": "アカウント",
+}
 
 ACTION_LABELS = {
     "create": "作成",
@@ -139,12 +144,19 @@ ACTION_LABELS = {
     "host_accepted": "受け入れ先が受け入れ",
     "host_declined": "受け入れ先が辞退",
     "assure": "内容を確認（確認日）",
-    "disable": "利用者を無効化",
-    "enable": "利用者を有効化",
+    "disable": "アカウントを無効化",
+    "enable": "アカウントを有効化",
     "password": "パスワード再設定",
     "listings": "担当の社会資源の結びつけ",
     "revoke_token": "API トークンの取り消し",
     "issue_token": "API トークンの発行",
+    "consent_withdrawn": "同意の撤回を受け入れ先に反映",
+    "sheet_printed": "紹介票の作成",
+    "restore": "提案に戻す",
+    "email": "通知メールの宛先の変更",
+    "assign": "担当の変更",
+    "case_note": "支援経過記録の記入",
+    "read_notes": "支援経過記録の表示",
 } | PLACEMENT_ACTIONS
 
 FIELD_LABELS = {
@@ -183,10 +195,10 @@ FIELD_LABELS = {
     "facts": "制度の要件にかかわる事実",
     "consent": "本人同意",
     "consent_date": "同意日",
-    # 配置とフォローアップ (§7)
+    # つなぎ先とフォローアップ (§7)
     "profile_id": "プロファイル",
     "resource_id": "社会資源",
-    "placement_id": "配置",
+    "placement_id": "つなぎ先",
     "tier": "区分",
     "score": "合う度合い",
     "gap_reason": "狭間の理由",
@@ -203,6 +215,9 @@ FIELD_LABELS = {
     "host_response": "受け入れ先の回答",
     "host_response_reason": "受け入れ先の回答の理由",
     "host_responded_at": "回答日時",
+    "answer_due": "返答の期限",
+    "override_reason": "返答を待たずに進めた理由",
+    "withdrawn": "同意の撤回",
     "month": "何か月目",
     "still_participating": "参加を続けている",
     "frequency": "参加の頻度",
@@ -210,11 +225,19 @@ FIELD_LABELS = {
     "note": "メモ",
     "recorded_by": "記録した人",
     "reason": "理由",
-    # 利用者
+    # アカウント
     "role": "役割",
+    "email": "メールアドレス",
+    "mail_digest": "1日1通のまとめ",
     "resource_ids": "担当の社会資源",
     "disabled": "無効",
     "token_id": "トークン",
+    # 担当と支援経過記録
+    "coordinator": "担当",
+    "note_id": "記録",
+    "written_on": "支援のあった日",
+    "length": "文字数",
+    "shown": "表示した件数",
 }
 
 # What a role other than the coordinator may see of a needs profile: what domain.md §7 lets a host see
@@ -228,6 +251,7 @@ PLACEMENT_HIDDEN = frozenset(
     {
         "gap_reason",
         "host_note",
+        "override_reason",
         "end_note",
         "host_response_reason",
         "reason",
@@ -241,7 +265,7 @@ HIDDEN_MARK = "（変更あり・非表示）"
 _EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 
-_STATUS_LABELS = {"resource": "掲載状態", "profile": "支援の状態", "placement": "配置の状態"}
+_STATUS_LABELS = {"resource": "掲載状態", "profile": "支援の状態", "placement": "つなぎ先の状態"}
 
 
 def field_label(entity: str, key: str) -> str:

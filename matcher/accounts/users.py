@@ -1,6 +1,7 @@
 """Accounts and API tokens: coordinators, hosts (tied to their listings) and admins."""
 
 import hashlib
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from psycopg.rows import dict_row
 
 from matcher.accounts import audit
 from matcher.core.vocabulary import LABELS, Role
+from matcher.errors import Invalid
 from matcher.sql import queries
 
 SQL = queries("accounts")
@@ -21,10 +23,10 @@ _hasher = PasswordHasher()
 MIN_PASSWORD = 10
 ROLES = ("coordinator", "provider", "admin")
 ROLE_LABELS = LABELS[Role]
-_ONLY_HOSTS_LINK = "社会資源に結びつけられるのは受け入れ先（provider）の利用者だけです"
+_ONLY_HOSTS_LINK = "社会資源に結びつけられるのは受け入れ先（provider）のアカウントだけです"
 
 
-class AccountError(ValueError):
+class AccountError(Invalid, ValueError):
     """An account cannot be created or changed as asked; the message says why in Japanese."""
 
 
@@ -104,9 +106,9 @@ def check_new_name(conn: psycopg.Connection, name: str) -> str:
     key = name_key(name)
     for (existing,) in conn.execute(SQL.all_names):
         if existing == name:
-            raise AccountError(f"利用者「{name}」はすでにあります")
+            raise AccountError(f"アカウント「{name}」はすでにあります")
         if name_key(existing) == key:
-            raise AccountError(f"利用者「{existing}」と紛らわしい名前です。別の名前にしてください")
+            raise AccountError(f"アカウント「{existing}」と紛らわしい名前です。別の名前にしてください")
     return name
 
 
@@ -125,10 +127,14 @@ def create_user(
     resource_ids: list[str] | None = None,
     password: str | None = None,
     actor: str | None = None,
+    email: str | None = None,
+    mail_digest: bool = False,
 ) -> tuple[User, str]:
     """Creates an account (a host tied to its listings) and returns it with a new API token.
 
-    The name is stored in NFKC; see clean_name and check_new_name for what is refused."""
+    The name is stored in NFKC; see clean_name and check_new_name for what is refused. The e-mail
+    address (optional) is where notifications go; a host may take them as one daily digest."""
+    email = clean_email(email)
     password_hash = hash_password(password) if password is not None else None
     if role not in ROLES:
         raise AccountError(f"役割「{role}」はありません（{', '.join(ROLES)} のいずれか）")
@@ -141,7 +147,14 @@ def create_user(
         name = check_new_name(conn, name)
         _refuse_missing_listings(conn, resource_ids)
         row = conn.execute(
-            SQL.insert_user, {"name": name, "role": role, "password_hash": password_hash}
+            SQL.insert_user,
+            {
+                "name": name,
+                "role": role,
+                "password_hash": password_hash,
+                "email": email,
+                "mail_digest": mail_digest,
+            },
         ).fetchone()
         user_id = int(row[0]) if row else 0
         for rid in resource_ids:
@@ -153,9 +166,44 @@ def create_user(
             action="create",
             entity="account",
             entity_id=name,
-            after={"role": role, "resource_ids": resource_ids},
+            after={"role": role, "resource_ids": resource_ids, "email": email},
         )
     return User(user_id, name, role, frozenset(resource_ids)), token
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def clean_email(email: str | None) -> str | None:
+    """An e-mail address as stored (trimmed, NFKC), None for none; AccountError when it is not one."""
+    text = unicodedata.normalize("NFKC", email or "").strip()
+    if not text:
+        return None
+    if len(text) > 254 or not _EMAIL.match(text):
+        raise AccountError(f"メールアドレスの形が正しくありません: {text[:60]}", field="email")
+    return text
+
+
+def set_email(
+    conn: psycopg.Connection, *, name: str, email: str | None, mail_digest: bool = False, actor: str
+) -> None:
+    """Sets where an account's notifications go (None: no mail) and whether a host takes a daily digest."""
+    email = clean_email(email)
+    with conn.transaction():
+        row = conn.execute(
+            SQL.set_email, {"name": name, "email": email, "mail_digest": mail_digest}
+        ).fetchone()
+        if row is None:
+            raise AccountError(f"アカウント「{name}」はありません")
+        audit.record(
+            conn,
+            actor=actor,
+            action="email",
+            entity="account",
+            entity_id=name,
+            before={"email": row[0]},
+            after={"email": email, "mail_digest": mail_digest},
+        )
 
 
 def user_for_token(conn: psycopg.Connection, token: str) -> User | None:
@@ -187,7 +235,7 @@ def set_password(conn: psycopg.Connection, *, name: str, password: str) -> None:
     """Replaces an account's password and ends every session and API token it had."""
     with conn.transaction():
         if conn.execute(SQL.set_password, {"name": name, "hash": hash_password(password)}).rowcount != 1:
-            raise AccountError(f"利用者「{name}」はありません")
+            raise AccountError(f"アカウント「{name}」はありません")
         row = conn.execute(SQL.user_id_by_name, {"name": name}).fetchone()
         assert row is not None
         end_access(conn, user_id=int(row[0]))
@@ -270,6 +318,8 @@ class Account:
     created_at: datetime
     has_password: bool
     resource_ids: list[str]
+    email: str | None = None
+    mail_digest: bool = False
 
 
 def list_accounts(conn: psycopg.Connection) -> list[Account]:
@@ -281,7 +331,7 @@ def list_accounts(conn: psycopg.Connection) -> list[Account]:
 def _account_name(conn: psycopg.Connection, user_id: int) -> tuple[str, str]:
     row = conn.execute(SQL.user_by_id, {"id": user_id}).fetchone()
     if row is None:
-        raise AccountError(f"利用者 {user_id} はありません")
+        raise AccountError(f"アカウント {user_id} はありません")
     return row[1], row[2]
 
 
@@ -401,7 +451,7 @@ def account_id(conn: psycopg.Connection, name: str) -> int:
     """The id of the account with this name, or AccountError."""
     row = conn.execute(SQL.user_id_by_name, {"name": name}).fetchone()
     if row is None:
-        raise AccountError(f"利用者「{name}」はありません")
+        raise AccountError(f"アカウント「{name}」はありません")
     return int(row[0])
 
 
@@ -417,7 +467,7 @@ def revoke_tokens(
             params = {"user_id": user_id, "token_id": token_id}
             revoked = [row[0] for row in conn.execute(SQL.delete_token, params)]
             if not revoked:
-                raise AccountError(f"利用者「{name}」にトークン {token_id} はありません")
+                raise AccountError(f"アカウント「{name}」にトークン {token_id} はありません")
         if revoked:
             audit.record(
                 conn,
@@ -436,7 +486,7 @@ def issue_token(conn: psycopg.Connection, *, user_id: int, actor: str) -> str:
     with conn.transaction():
         name, _role = _account_name(conn, user_id)
         if conn.execute(SQL.is_disabled, {"id": user_id}).fetchone() == (True,):
-            raise AccountError("無効な利用者にはトークンを発行できません")
+            raise AccountError("無効なアカウントにはトークンを発行できません")
         conn.execute(SQL.insert_token, {"token_hash": token_hash(token), "user_id": user_id})
         audit.record(conn, actor=actor, action="issue_token", entity="account", entity_id=name)
     return token

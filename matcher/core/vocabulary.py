@@ -51,6 +51,7 @@ class EndReason(StrEnum):
     completed = "completed"
     dropped_out = "dropped_out"
     host_ended = "host_ended"
+    host_declined = "host_declined"  # set by the host's answer, never chosen by the coordinator
     other = "other"
 
 
@@ -216,6 +217,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "completed": "目標を達成して終了",
         "dropped_out": "本人の中断",
         "host_ended": "受け入れ先の都合",
+        "host_declined": "受け入れ先の辞退",
         "other": "その他",
     },
     HostResponse: {"accepted": "受け入れます", "declined": "辞退します"},

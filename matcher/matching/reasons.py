@@ -91,7 +91,7 @@ EXCLUSION_TEXTS: dict[str, Callable[[Candidate, NeedsProfile, int], str]] = {
     "accommodation": _accommodation,
     "eligibility": _eligibility_text,
     "rejected": lambda c, _p, _m: f"この方には見送り済みです（理由: {c.rejection_reason}）",
-    "placed": lambda c, _p, _m: "この方の配置先として確定済みです",
+    "placed": lambda c, _p, _m: "この方のつなぎ先として確定済みです",
 }
 
 

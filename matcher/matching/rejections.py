@@ -59,3 +59,20 @@ def reject(
             entity_id=profile_id,
             after={"resource_id": resource_id, "reason": reason.strip()},
         )
+
+
+def restore(conn: psycopg.Connection, *, profile_id: str, resource_id: str, by: str) -> None:
+    """Puts a turned-down listing back among the profile's proposals (「提案に戻す」: undoing a 見送り,
+    or choosing a listing again after its host declined). NotFound when it was not turned down."""
+    with conn.transaction():
+        row = conn.execute(SQL.unreject, {"profile_id": profile_id, "resource_id": resource_id}).fetchone()
+        if row is None:
+            raise NotFound("この社会資源は見送られていません", field="resource_id")
+        audit.record(
+            conn,
+            actor=by,
+            action="restore",
+            entity="profile",
+            entity_id=profile_id,
+            before={"resource_id": resource_id, "reason": row[0]},
+        )

@@ -1,13 +1,15 @@
 """A placement and the steps of its lifecycle."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from matcher.core.vocabulary import LABELS, EndReason, HostResponse, PlacementAction, PlacementStatus
 
 # The Japanese labels live in one table (matcher.core.vocabulary.LABELS); these names read it.
 STATUS_LABELS = LABELS[PlacementStatus]
 END_REASONS = LABELS[EndReason]
+# What a coordinator may choose when ending a placement (a host's decline is recorded by its answer).
+CHOSEN_END_REASONS = {code: text for code, text in END_REASONS.items() if code != EndReason.host_declined}
 LIVE = ("confirmed", "referred", "trial", "active")
 
 # action → (statuses it may start from, status it leads to)
@@ -20,6 +22,7 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 ACTION_LABELS = LABELS[PlacementAction]
 FOLLOWUP_MONTHS = (1, 3, 6)
+FOLLOWUP_EARLY_DAYS = 7  # a follow-up may be recorded up to a week before it falls due, not earlier
 HOST_RESPONSES = LABELS[HostResponse]
 
 
@@ -48,6 +51,10 @@ class Placement:
     host_response: str | None = None
     host_response_reason: str | None = None
     host_responded_at: datetime | None = None
+    answer_due: date | None = None
+    override_reason: str | None = None
+    reminded_on: date | None = None
+    last_step_at: datetime | None = None
 
     @property
     def status_label(self) -> str:
@@ -57,6 +64,40 @@ class Placement:
     def can(self, action: str) -> bool:
         """Whether the action may be taken from the current status."""
         return self.status in TRANSITIONS[action][0]
+
+    @property
+    def awaiting_answer(self) -> bool:
+        """Referred, and the host has not answered yet."""
+        return self.status == PlacementStatus.referred and self.host_response is None
+
+    def needs_override(self, action: str) -> bool:
+        """Whether the action goes ahead of the host's acceptance (見学・体験 or 利用開始 straight from a
+        referral the host has not accepted): allowed only with a recorded reason."""
+        return (
+            action in (PlacementAction.trial, PlacementAction.activate)
+            and self.status == PlacementStatus.referred
+            and self.host_response != HostResponse.accepted
+        )
+
+    def followup_due(self, month: int) -> date | None:
+        """The day the follow-up of a month falls due: the start plus that many calendar months (the end
+        of a shorter month when the day does not exist), as the dashboard's query counts it."""
+        if self.started_at is None:
+            return None
+        start = self.started_at.astimezone().date()
+        year, index = divmod(start.month - 1 + month, 12)
+        first_next = date(start.year + year + (index + 1) // 12, (index + 1) % 12 + 1, 1)
+        last_day = (first_next - timedelta(days=1)).day
+        return date(start.year + year, index + 1, min(start.day, last_day))
+
+    def followup_open(self, month: int, today: date) -> bool:
+        """Whether the follow-up of a month may be recorded: from FOLLOWUP_EARLY_DAYS before it is due."""
+        due = self.followup_due(month)
+        return due is not None and today >= due - timedelta(days=FOLLOWUP_EARLY_DAYS)
+
+    def answer_overdue(self, today: date) -> bool:
+        """The host's answer is past its due date."""
+        return self.awaiting_answer and self.answer_due is not None and self.answer_due < today
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ Confirming reserves a place in the same transaction that checks it: the listing'
 (SELECT … FOR UPDATE), so when several coordinators take the last place at once exactly one succeeds.
 """
 
+from datetime import date
 from typing import Any
 
 import psycopg
@@ -18,12 +19,22 @@ from matcher.errors import Conflict
 from matcher.matching.model import Proposal
 from matcher.matching.propose import open_tier1, proposal_for
 from matcher.matching.reasons import exclusion_reasons
-from matcher.placements.model import END_REASONS, FOLLOWUP_MONTHS, TRANSITIONS, FollowUp, Placement
+from matcher.notifications import messages, outbox
+from matcher.placements.model import (
+    ACTION_LABELS,
+    CHOSEN_END_REASONS,
+    FOLLOWUP_EARLY_DAYS,
+    FOLLOWUP_MONTHS,
+    TRANSITIONS,
+    FollowUp,
+    Placement,
+)
 from matcher.profiles.pii import refuse_pii
 from matcher.profiles.store import get_profile
 from matcher.sql import queries
 
 SQL = queries("placements")
+DEFAULT_ANSWER_DAYS = 7  # Settings.referral_answer_days, for callers without settings (scripts, notebooks)
 
 
 class PlacementError(Conflict):
@@ -95,7 +106,7 @@ def confirm(
                     },
                 ).fetchone()
         except psycopg.errors.UniqueViolation:
-            raise PlacementError("この方とこの社会資源の配置はすでに確定しています") from None
+            raise PlacementError("この方とこの社会資源のつなぎ先はすでに確定しています") from None
         assert row is not None
         placement = get_placement(conn, placement_id=int(row[0]))
         audit.record(
@@ -134,7 +145,7 @@ def _reserve(conn: psycopg.Connection, resource_id: str, actor: str) -> bool:
     return True
 
 
-def _free(conn: psycopg.Connection, placement: Placement, actor: str) -> None:
+def free_place(conn: psycopg.Connection, placement: Placement, actor: str) -> None:
     """Gives the placement's place back to its listing."""
     row = conn.execute(SQL.free_place, {"resource_id": placement.resource_id}).fetchone()
     if row is not None:
@@ -158,7 +169,7 @@ def get_placement(conn: psycopg.Connection, *, placement_id: int) -> Placement:
     with conn.cursor(row_factory=dict_row) as cur:
         row = cur.execute(SQL.get, {"id": placement_id}).fetchone()
     if row is None:
-        raise NotFound(f"配置 {placement_id} はありません")
+        raise NotFound(f"つなぎ先 {placement_id} はありません")
     return Placement(**row)
 
 
@@ -177,11 +188,17 @@ def advance(
     end_reason: str | None = None,
     end_note: str | None = None,
     host_note: str | None = None,
+    override_reason: str | None = None,
+    settings: Settings | None = None,
 ) -> Placement:
     """Takes one lifecycle step (refer, trial, activate, end, cancel); refusing steps out of order.
 
-    A note for the host or an end note holding an identifier raises PiiInField."""
-    refuse_pii(host_note=host_note, end_note=end_note)
+    見学・体験 or 利用開始 straight from a referral needs the host's acceptance, or a recorded reason to
+    go ahead without it (override_reason, e.g. arranged by phone). A referral is due an answer within
+    settings.referral_answer_days and mails the listing's hosts (when mail is on). A note for the host,
+    an end note or an override reason holding an identifier raises PiiInField."""
+    override_reason = (override_reason or "").strip() or None
+    refuse_pii(host_note=host_note, end_note=end_note, override_reason=override_reason)
     if action not in TRANSITIONS:
         raise PlacementError(f"「{action}」という操作はありません")
     allowed, target = TRANSITIONS[action]
@@ -192,14 +209,23 @@ def advance(
             if listing is not None:
                 conn.execute(SQL.lock_capacity, {"resource_id": listing[0]})
         if conn.execute(SQL.get_for_update, {"id": placement_id}).fetchone() is None:
-            raise NotFound(f"配置 {placement_id} はありません")
+            raise NotFound(f"つなぎ先 {placement_id} はありません")
         before = get_placement(conn, placement_id=placement_id)
         if before.status not in allowed:
-            raise PlacementError(f"「{before.status_label}」の配置はこの操作（{action}）に進めません")
+            raise PlacementError(
+                f"「{before.status_label}」のつなぎ先は「{ACTION_LABELS.get(action, action)}」に進めません"
+            )
         if action == "refer":
             _check_consent(conn, before.profile_id)
-        if action == "end" and end_reason not in END_REASONS:
-            raise PlacementError(f"終了の理由を選んでください（{'、'.join(END_REASONS.values())}）")
+        if before.needs_override(action) and not override_reason:
+            raise PlacementError(
+                "受け入れ先からまだ「受け入れます」の返答がありません。電話などで調整済みなら、"
+                "その理由を記録して進めてください",
+                field="override_reason",
+            )
+        if action == "end" and end_reason not in CHOSEN_END_REASONS:
+            choices = "、".join(CHOSEN_END_REASONS.values())
+            raise PlacementError(f"終了の理由を選んでください（{choices}）", field="end_reason")
         conn.execute(
             SQL.set_status,
             {
@@ -208,12 +234,17 @@ def advance(
                 "end_reason": end_reason if target == "ended" else None,
                 "end_note": (end_note or "").strip() or None,
                 "host_note": host_note.strip() if host_note is not None else None,
+                "override_reason": override_reason if before.needs_override(action) else None,
+                "answer_days": settings.referral_answer_days if settings else DEFAULT_ANSWER_DAYS,
             },
         )
         if before.reserved and target in ("ended", "cancelled"):
-            _free(conn, before, actor)
+            free_place(conn, before, actor)
         _update_profile_status(conn, before.profile_id, target, actor)
         after = get_placement(conn, placement_id=placement_id)
+        if action == "refer" and settings is not None:
+            mail = messages.new_referral(settings, after.id, after.resource_name, after.answer_due)
+            outbox.enqueue(conn, settings, outbox.hosts_of(conn, after.resource_id), mail)
         audit.record(
             conn,
             actor=actor,
@@ -276,7 +307,14 @@ def record_followup(
     with conn.transaction():
         placement = get_placement(conn, placement_id=placement_id)
         if placement.started_at is None:
-            raise PlacementError("利用が始まった配置だけにフォローアップを記録できます")
+            raise PlacementError("利用が始まったつなぎ先だけにフォローアップを記録できます")
+        due = placement.followup_due(month)
+        if due is not None and not placement.followup_open(month, date.today()):
+            raise PlacementError(
+                f"{month}か月目のフォローアップは {due.isoformat()} が期日です"
+                f"（{FOLLOWUP_EARLY_DAYS}日前から記録できます）",
+                field="month",
+            )
         values = {
             "placement_id": placement_id,
             "month": month,

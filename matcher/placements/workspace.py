@@ -38,6 +38,7 @@ class Feedback:
     gap_message: str | None = None
     gap_text: str = ""
     reject_for: str | None = None
+    undo_for: str | None = None  # a listing just turned down: offer 「元に戻す」
     pii_field: str | None = None
     pii_message: str | None = None
     pii_month: int | None = None

@@ -1,6 +1,7 @@
 """Needs profiles in PostgreSQL."""
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -49,3 +50,76 @@ def profiles_by_ids(conn: psycopg.Connection, ids: list[str]) -> dict[str, Needs
     """The profiles with these ids that exist."""
     with conn.cursor(row_factory=dict_row) as cur:
         return {row["id"]: NeedsProfile.model_validate(row) for row in cur.execute(SQL.by_ids, {"ids": ids})}
+
+
+# --- Finding profiles: search, filters, order and pages, all in SQL (query `find`) -------------------
+
+# The orders the profile list offers; `find` holds the same codes (an unknown one falls back to id).
+PROFILE_SORTS = {
+    "id": "コード順",
+    "updated": "更新が新しい順",
+    "area": "圏域順",
+    "stage": "段階順",
+    "coordinator": "担当順",
+}
+
+
+@dataclass(frozen=True)
+class ProfileSearch:
+    """What the profile list asks for: words, filters (None: any), an order and a page.
+
+    coordinator_id: only one coordinator's cases; unassigned: only profiles nobody is 担当 of."""
+
+    q: str = ""
+    area: str | None = None
+    status: str | None = None
+    coordinator_id: int | None = None
+    unassigned: bool = False
+    sort: str = "id"
+    page: int = 1
+    size: int = 50
+
+    def params(self) -> dict[str, Any]:
+        """The parameters of the query `find`."""
+        return {
+            "q": self.q or None,
+            "area": self.area,
+            "status": self.status,
+            "coordinator_id": self.coordinator_id,
+            "unassigned": self.unassigned,
+            "sort": self.sort,
+            "offset": (self.page - 1) * self.size,
+            "limit": self.size,
+        }
+
+
+def find_profiles(conn: psycopg.Connection, wanted: ProfileSearch) -> tuple[list[dict[str, Any]], int]:
+    """One page of profile-list rows (with each 担当's name) matching the search, and how many match."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(SQL.find, wanted.params()).fetchall()
+    total = int(rows[0]["total"]) if rows else 0
+    return [row for row in rows if row["id"] is not None], total
+
+
+def profile_areas(conn: psycopg.Connection) -> list[str]:
+    """The areas profiles are in, for the list's filter."""
+    return [row[0] for row in conn.execute(SQL.areas)]
+
+
+@dataclass(frozen=True)
+class Coordinator:
+    """An account that can be 担当 of a profile."""
+
+    id: int
+    name: str
+
+
+def coordinators(conn: psycopg.Connection) -> list[Coordinator]:
+    """Every coordinator account that is not disabled, by name."""
+    return [Coordinator(int(row[0]), str(row[1])) for row in conn.execute(SQL.coordinators)]
+
+
+def coordinator_of(conn: psycopg.Connection, *, profile_id: str) -> Coordinator | None:
+    """A profile's 担当, or None (also when there is no such profile)."""
+    row = conn.execute(SQL.coordinator, {"id": profile_id}).fetchone()
+    return Coordinator(int(row[0]), str(row[1])) if row and row[0] is not None else None

@@ -11,11 +11,14 @@ from matcher.accounts import audit
 from matcher.accounts.users import User
 from matcher.core.vocabulary import ResourceStatus
 from matcher.errors import NotAllowed
+from matcher.registry.contact import CONTACT_FIELDS
 from matcher.registry.model import Resource
 from matcher.registry.service import ListingRefused, update_resource
 from matcher.registry.store import get_resource, lock_resource, set_assured
 
-HOST_FIELDS = ("capacity_total", "capacity_open", "schedule", "description", "trial", "status")
+HOST_FIELDS = (
+    "capacity_total", "capacity_open", "schedule", "description", "trial", "status", *CONTACT_FIELDS,
+)  # fmt: skip
 
 
 class NotYourListing(NotAllowed, PermissionError):
@@ -48,7 +51,8 @@ def edit_listing(
     *,
     versions: Collection[int] | None = None,
 ) -> tuple[Resource, int]:
-    """Applies a host's changes (only HOST_FIELDS; status active or paused), audited and re-embedded.
+    """Applies a host's changes (only HOST_FIELDS, its contact details among them; status active or
+    paused), audited and re-embedded.
 
     The changes are applied to the listing as it is when its row is locked, so nothing another writer
     did in between is undone; versions are those the host read (None: not said, see update_resource).

@@ -2,8 +2,11 @@
 
 What HSDS has a place for goes there: name, description, status, ages, `assured_date`, the
 area as a `service_area`, the map point as a `location`, weekly slots as iCal-style schedules
-(`byday`, `opens_at`, `closes_at`), the programme as a `program`, Japanese as the language, and
-an `eligibility_description` in Japanese. What it lacks (HSDS 3.0 has no capacity table either)
+(`byday`, `opens_at`, `closes_at`), the programme as a `program`, Japanese as the language, an
+`eligibility_description` in Japanese, the place's phone and FAX as the service's `phones` (type
+`voice` / `fax`), its e-mail and web page as the service's `email` and `url`, and the contact's role
+as a `contact` with only a `title` (never a person's name). What it lacks (HSDS 3.0 has no capacity
+table either; its address needs a postal code and a state, which our one line of address lacks)
 travels as `attribute` entries whose taxonomy terms come from our own taxonomy, TAXONOMY below,
 so export → import → export gives the same document. Identifiers are UUIDv5 of our ids, stable
 from one export to the next.
@@ -45,6 +48,8 @@ TERMS: dict[str, tuple[str, str]] = {
     "capacity_total": ("定員", "受け入れ可能な人数の上限（整数）。不明なら付けない"),
     "capacity_open": ("受け入れ可能数", "いま受け入れられる人数（整数）。不明なら付けない"),
     "accommodation": ("配慮", "short_hours / quiet_space … 1つの配慮に1つの属性"),
+    # HSDS's address needs a postal code and a state, which a listing's one line of address lacks
+    "address": ("所在地", "事業所の所在地（1行の住所）。HSDS の address に分けられないため属性で運びます"),
 }
 HSDS_STATUS = {
     ResourceStatus.active: "active",
@@ -125,6 +130,65 @@ def _schedules(service_id: str, resource: Resource) -> list[dict[str, Any]]:
     return out
 
 
+def _contact(service_id: str, resource: Resource) -> dict[str, Any]:
+    """The service's url, email, phones (voice and fax) and contact role, those the listing has."""
+    out: dict[str, Any] = {}
+    if resource.url:
+        out["url"] = resource.url
+    if resource.email:
+        out["email"] = resource.email
+    phones = [(kind, number) for kind, number in (("voice", resource.phone), ("fax", resource.fax)) if number]
+    if phones:
+        out["phones"] = [
+            {"id": _id(service_id, "phone", kind), "service_id": service_id, "number": number, "type": kind}
+            for kind, number in phones
+        ]
+    if resource.contact_role:
+        out["contacts"] = [
+            {"id": _id(service_id, "contact"), "service_id": service_id, "title": resource.contact_role}
+        ]
+    return out
+
+
+def _phone_of(service: dict[str, Any], fax: bool) -> str | None:
+    for phone in service.get("phones") or []:
+        if (str(phone.get("type") or "voice").lower() == "fax") == fax and phone.get("number"):
+            return str(phone["number"])
+    return None
+
+
+def _role_of(service: dict[str, Any]) -> str | None:
+    for contact in service.get("contacts") or []:
+        if contact.get("title") or contact.get("department"):
+            return str(contact.get("title") or contact["department"])
+    return None
+
+
+def _address_of(service: dict[str, Any], written: str | None) -> str | None:
+    """Our one line of address: the attribute we wrote, else the first postal address of a location."""
+    if written:
+        return written
+    for sal in service.get("service_at_locations") or []:
+        for address in (sal.get("location") or {}).get("addresses") or []:
+            parts = ("state_province", "city", "address_1", "address_2")
+            line = " ".join(str(address[p]) for p in parts if address.get(p))
+            if line:
+                return line
+    return None
+
+
+def contact_fields(service: dict[str, Any], written_address: str | None) -> dict[str, Any]:
+    """Our contact fields from an HSDS service (a contact's name, if any, is not kept)."""
+    return {
+        "contact_role": _role_of(service),
+        "phone": _phone_of(service, fax=False),
+        "fax": _phone_of(service, fax=True),
+        "email": service.get("email"),
+        "url": service.get("url"),
+        "address": _address_of(service, written_address),
+    }
+
+
 def eligibility_text(resource: Resource) -> str:
     """Who may take part, in Japanese: the programme's requirement and the ages."""
     parts = []
@@ -164,6 +228,7 @@ def to_service(resource: Resource) -> dict[str, Any]:
         "name": resource.name,
         "description": f"{kind}「{resource.name}」（{resource.area}）",
     }
+    service |= _contact(sid, resource)
     if resource.programme:
         pid = _id("program", resource.programme)
         service["program_id"] = pid
@@ -215,6 +280,8 @@ def to_service(resource: Resource) -> dict[str, Any]:
     if resource.capacity_open is not None:
         values.append(("capacity_open", resource.capacity_open))
     values += [("accommodation", a.value) for a in resource.accommodations]
+    if resource.address:
+        values.append(("address", resource.address))
     service["attributes"] = [_attribute(sid, term, value) for term, value in values]
     return service
 
@@ -351,6 +418,7 @@ def from_service(service: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         "assured_at": service.get("assured_date"),
         "accommodations": attrs.get("accommodation", []),
     }
+    record |= contact_fields(service, one("address"))
     for sal in service.get("service_at_locations") or []:
         location = sal.get("location") or {}
         if location.get("latitude") is not None and location.get("longitude") is not None:

@@ -21,6 +21,7 @@ from matcher.core.fields import (
 )
 from matcher.core.schedule import Slots
 from matcher.core.vocabulary import Kind, Programme, ResourceStatus, Reward
+from matcher.registry.contact import Address, Email, Phone, Role, Url
 
 
 class Resource(BaseModel):
@@ -49,6 +50,13 @@ class Resource(BaseModel):
     accommodations: Annotated[Accommodations, Field(max_length=20)] = []
     status: ResourceStatus = ResourceStatus.active
     assured_at: Annotated[date | None, BeforeValidator(empty_to_none)] = None
+    # the host organisation's contact details (business information; see registry/contact.py)
+    contact_role: Role = None
+    phone: Phone = None
+    fax: Phone = None
+    email: Email = None
+    url: Url = None
+    address: Address = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "Resource":

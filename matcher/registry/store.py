@@ -1,13 +1,14 @@
 """Listings in PostgreSQL."""
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
 
-from matcher.core.storage import UpsertCounts, upsert_all
+from matcher.core.storage import UpsertCounts, params, upsert_all
 from matcher.registry.model import Resource
 from matcher.sql import queries
 
@@ -84,3 +85,86 @@ def reserved_places(conn: psycopg.Connection, *, resource_id: str) -> int:
 def set_assured(conn: psycopg.Connection, *, resource_id: str, when: date) -> None:
     """Sets a listing's 確認日, touching nothing else of it."""
     conn.execute(SQL.assure, {"id": resource_id, "when": when})
+
+
+def insert_resource(conn: psycopg.Connection, resource: Resource, *, source: str) -> bool:
+    """Adds a new listing; False (nothing written) when one with its id already exists."""
+    return conn.execute(SQL.insert, params(resource, JSON_FIELDS, source=source)).fetchone() is not None
+
+
+def listing_choices(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    """Every listing's id, name, kind, programme, area, address, status and source, by area and name."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(SQL.choices).fetchall()
+
+
+def listing_source(conn: psycopg.Connection, *, resource_id: str) -> dict[str, Any] | None:
+    """Where a listing came from and when it was registered and last changed, or None."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(SQL.source_of, {"id": resource_id}).fetchone()
+
+
+def placement_counts(conn: psycopg.Connection, *, resource_id: str) -> list[tuple[str, str, int]]:
+    """(status, end reason or '', count) of a listing's placements, cancelled ones left out."""
+    rows = conn.execute(SQL.placement_counts, {"id": resource_id}).fetchall()
+    return [(str(status), str(reason), int(n)) for status, reason, n in rows]
+
+
+def host_accounts(conn: psycopg.Connection, *, resource_id: str) -> list[str]:
+    """The names of the host accounts tied to a listing."""
+    return [str(row[0]) for row in conn.execute(SQL.hosts_of, {"id": resource_id})]
+
+
+# --- Finding listings: search, filters, order and pages, all in SQL (query `find`) -------------------
+
+# The orders the registry list offers; `find` holds the same codes (an unknown one falls back to kind).
+LISTING_SORTS = {
+    "kind": "場の種類順",
+    "name": "名称順",
+    "area": "圏域・地区順",
+    "assured": "確認日が古い順",
+    "open": "受け入れ可能数が多い順",
+}
+NO_PROGRAMME = "none"  # the programme filter's value for listings that are not an existing programme
+
+
+@dataclass(frozen=True)
+class ListingSearch:
+    """What the registry list asks for: words, filters (None: any), an order and a page."""
+
+    q: str = ""
+    area: str | None = None
+    kind: str | None = None
+    programme: str | None = None
+    status: str | None = None
+    sort: str = "kind"
+    page: int = 1
+    size: int = 50
+
+    def params(self) -> dict[str, Any]:
+        """The parameters of the query `find` (without `only`)."""
+        return {
+            "q": self.q or None,
+            "area": self.area,
+            "kind": self.kind,
+            "programme": self.programme,
+            "status": self.status,
+            "sort": self.sort,
+            "offset": (self.page - 1) * self.size,
+            "limit": self.size,
+        }
+
+
+def find_resources(
+    conn: psycopg.Connection, wanted: ListingSearch, *, only: list[str] | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of registry rows matching the search (among `only`, when given) and how many match."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(SQL.find, wanted.params() | {"only": only}).fetchall()
+    total = int(rows[0]["total"]) if rows else 0
+    return [row for row in rows if row["id"] is not None], total
+
+
+def listing_areas(conn: psycopg.Connection, *, only: list[str] | None = None) -> list[str]:
+    """The areas of the listings (among `only`, when given), for the registry's filter."""
+    return [row[0] for row in conn.execute(SQL.find_areas, {"only": only})]

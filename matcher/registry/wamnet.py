@@ -4,6 +4,8 @@ Each row either becomes a listing or is counted under the reason it was skipped.
 Fields the open data lacks are set to documented assumptions: contact_level 2 and
 physical_load 2 (typical of these services), trial false (not stated), reward by
 service (A型 wages; 就労移行 and 生活訓練 none), assured_at the data's own date.
+The place's own 電話番号, FAX番号 and address are kept as its contact details, and its URL (the
+法人's when the place has none); a number or URL that cannot be read is left out and counted.
 """
 
 import csv
@@ -15,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from matcher.core.importing import ImportRejected, RowError, decode
 from matcher.core.schedule import DAY_ORDER
 from matcher.core.validation import field_errors
 from matcher.core.vocabulary import Kind, Programme, Reward
+from matcher.registry.contact import Phone, Url
 from matcher.registry.model import Resource
 
 COLUMNS = [
@@ -146,6 +149,47 @@ def _location(row: dict[str, str], notes: Counter[str]) -> tuple[float | None, f
     return lat, lon
 
 
+_PHONE: TypeAdapter[str | None] = TypeAdapter(Phone)
+_URL: TypeAdapter[str | None] = TypeAdapter(Url)
+
+
+def _phone(value: str, what: str, notes: Counter[str]) -> str | None:
+    if not any(c.isdigit() for c in nfkc(value)):
+        return None  # empty, or a dash for none
+    try:
+        return _PHONE.validate_python(value)
+    except ValidationError:
+        notes[f"{what}が読めない（登録せず）: {nfkc(value)}"] += 1
+        return None
+
+
+def web_address(value: str) -> str:
+    """A URL as written, with stray spaces removed (「https:// a.jp/」); the first of two written twice."""
+    parts = nfkc(value).split()
+    linked = [p for p in parts if re.match(r"(?i)^https?://.", p)]
+    return linked[0] if len(linked) > 1 else "".join(parts)
+
+
+def _url(row: dict[str, str], notes: Counter[str]) -> str | None:
+    written = web_address(row["事業所URL"]) or web_address(row["法人URL"])
+    try:
+        return _URL.validate_python(written)
+    except ValidationError:
+        notes[f"URLが読めない（登録せず）: {written}"] += 1
+        return None
+
+
+def contact_of(row: dict[str, str], notes: Counter[str]) -> dict[str, str | None]:
+    """The place's phone, FAX, web page and address."""
+    address = nfkc(row["事業所住所（市区町村）"]) + nfkc(row["事業所住所（番地以降）"])
+    return {
+        "phone": _phone(row["事業所電話番号"], "電話番号", notes),
+        "fax": _phone(row["事業所FAX番号"], "FAX番号", notes),
+        "url": _url(row, notes),
+        "address": address or None,
+    }
+
+
 def to_resource(row: dict[str, str], service_name: str, notes: Counter[str]) -> Resource:
     """One row as a programme listing (raises ValidationError on what the model refuses)."""
     service = SERVICES[service_name]
@@ -174,6 +218,7 @@ def to_resource(row: dict[str, str], service_name: str, notes: Counter[str]) -> 
             "status": "active",
             "assured_at": DATA_DATE,
         }
+        | contact_of(row, notes)
     )
 
 

@@ -1,7 +1,9 @@
-"""What a coordinator should look at today: open profiles, undecided proposals, follow-ups, stale listings."""
+"""What a coordinator should look at today: their own cases first, then open profiles, undecided
+proposals, follow-ups and stale listings."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import psycopg
@@ -23,6 +25,9 @@ class ProfileLine:
     tier1: int = 0
     tier2: int = 0
     placements: list[dict[str, Any]] = field(default_factory=list)
+    coordinator: str | None = None  # the 担当's account name
+    mine: bool = False  # the signed-in coordinator is the 担当
+    last_note: date | None = None  # the date of the newest 支援経過記録
 
     @property
     def awaiting(self) -> bool:
@@ -45,9 +50,14 @@ class Dashboard:
         """Open profiles whose proposals wait for a decision."""
         return [line for line in self.profiles if line.awaiting]
 
+    @property
+    def my_cases(self) -> list[ProfileLine]:
+        """The open profiles the signed-in coordinator is 担当 of."""
+        return [line for line in self.profiles if line.mine]
 
-def build(conn: psycopg.Connection, settings: Settings) -> Dashboard:
-    """The dashboard as of now."""
+
+def build(conn: psycopg.Connection, settings: Settings, *, me: int | None = None) -> Dashboard:
+    """The dashboard as of now; `me` (an account id) sees the profiles they are 担当 of first."""
     live: dict[str, list[dict[str, Any]]] = defaultdict(list)
     with conn.cursor(row_factory=dict_row) as cur:
         for row in cur.execute(SQL.live_placements):
@@ -64,6 +74,7 @@ def build(conn: psycopg.Connection, settings: Settings) -> Dashboard:
     counts = proposal_counts(conn, settings, [line.profile for line in lines if not line.placements])
     for line in lines:
         line.tier1, line.tier2 = counts.get(line.profile.id, (0, 0))
+    add_caseload(conn, lines, me)
     return Dashboard(lines, due, stale, int(stale_count_row[0]) if stale_count_row else 0, answers)
 
 
@@ -84,3 +95,16 @@ def proposal_counts(
         "min_overlap": settings.min_overlap_minutes,
     }
     return {row[0]: (int(row[1]), int(row[2])) for row in conn.execute(SQL.proposal_counts, params)}
+
+
+def add_caseload(conn: psycopg.Connection, lines: list[ProfileLine], me: int | None) -> None:
+    """Fills in each line's 担当 and newest note, and puts `me`'s own cases first (keeping the order)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        caseload = {row["profile_id"]: row for row in cur.execute(SQL.caseload)}
+    for line in lines:
+        row = caseload.get(line.profile.id)
+        if row:
+            line.coordinator = row["coordinator_name"]
+            line.mine = me is not None and row["coordinator_id"] == me
+            line.last_note = row["last_note"]
+    lines.sort(key=lambda line: not line.mine)

@@ -8,7 +8,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from matcher.registry.wamnet import closed_days, parse_hours
+from matcher.registry import wamnet
+from matcher.registry.wamnet import closed_days, nfkc, parse_hours
 from tests.conftest import Cli
 
 
@@ -119,3 +120,38 @@ def test_a_file_with_the_wrong_header_is_refused(cli: Cli, tmp_path: Path) -> No
     result = cli("import", "wamnet", bad)
     assert result.exit_code != 0
     assert "not-wamnet.csv:1: サービス種別: WAM NET の列がありません" in result.stderr
+
+
+def test_the_places_phone_fax_url_and_address_are_kept(
+    cli: Cli, conn: psycopg.Connection, wamnet_file: Path
+) -> None:
+    result = cli("import", "wamnet", wamnet_file / "csvdownload060.csv", "--city", "01100", "--no-embed")
+    assert result.exit_code == 0, result.stderr
+    stored = conn.execute(
+        "select phone, fax, url, address from resource where id = 'wam-A0000105598'"
+    ).fetchone()  # キャリアエディション: the place has no URL of its own, its 法人 has one
+    assert stored == (
+        "011-215-0440",
+        "011-215-0441",
+        "https://career-edition.info/",
+        "北海道札幌市中央区大通西1丁目13番地ル・トロワ8階",
+    )
+    exported = {row["id"]: row for row in map(json.loads, cli("export", "resources").stdout.splitlines())}
+    assert exported["wam-A0000105598"]["fax"] == "011-215-0441"  # and the export carries them on
+
+
+def test_numbers_and_urls_as_the_real_data_writes_them(wamnet_file: Path) -> None:
+    path = wamnet_file / "csvdownload045.csv"
+    report = wamnet.convert(path.read_bytes(), path.name)
+    by_id = {r.id: r for r in report.resources}
+    assert by_id["wam-E0000141377"].url == "https://i-harmony.or.jp/"  # 「https:// i-harmony.or.jp/」
+    assert by_id["wam-E0000146958"].fax is None  # 「-」: no FAX, not a number to refuse
+    assert not any("読めない" in line for line in report.lines())
+    written = {nfkc(row["事業所電話番号"]) for row in csv_rows(path)} - {""}
+    assert {r.phone for r in report.resources} - {None} <= written  # only what the file says
+
+
+def test_a_url_written_twice_is_kept_once() -> None:
+    doubled = "https://www.cocorport.co.jp/\t\t\thttps://www.cocorport.co.jp/\t\t"
+    assert wamnet.web_address(doubled) == "https://www.cocorport.co.jp/"
+    assert wamnet.web_address("https://www.atd-fukuoka .com/") == "https://www.atd-fukuoka.com/"

@@ -133,7 +133,7 @@ def test_rejected_and_placed_texts() -> None:
         text("rejected", rejection_reason="通所手段がない")
         == "この方には見送り済みです（理由: 通所手段がない）"
     )
-    assert text("placed") == "この方の配置先として確定済みです"
+    assert text("placed") == "この方のつなぎ先として確定済みです"
 
 
 def test_exclusion_reasons_give_every_failed_constraint_in_order() -> None:

@@ -102,6 +102,10 @@ def test_placements_conflicts_and_the_hosts_referrals(
         "resource_name",
         "status",
         "referred_at",
+        "answer_due",
+        "coordinator",
+        "coordinator_email",
+        "withdrawn",
         "age_band",
         "availability",
         "needs_accommodations",
@@ -133,11 +137,18 @@ def test_api_lifecycle_and_follow_ups(api_client: TestClient, seeded_cli, seeded
         "/api/placements", headers=headers, json={"profile_id": "p02", "resource_id": "r02"}
     ).json()["id"]
     assert api_client.post(f"/api/placements/{pid}/refer", headers=headers).status_code == 200
+    early = api_client.post(f"/api/placements/{pid}/steps", headers=headers, json={"action": "trial"})
+    assert early.status_code == 409 and "返答がありません" in early.json()["detail"]
+    override = {"override_reason": "受け入れ先と電話で調整済み"}
     for action in ("trial", "activate"):
         assert api_client.post(
-            f"/api/placements/{pid}/steps", headers=headers, json={"action": action}
+            f"/api/placements/{pid}/steps", headers=headers, json={"action": action} | override
         ).json()["status"]
     follow = {"month": 1, "still_participating": True, "frequency": "週1回", "rating": 5}
+    too_early = api_client.post(f"/api/placements/{pid}/followups", headers=headers, json=follow)
+    assert too_early.status_code == 409 and "7日前から記録できます" in too_early.json()["detail"]
+    seeded_conn.execute("update placement set started_at = now() - interval '30 days' where id = %s", [pid])
+    seeded_conn.commit()
     assert (
         api_client.post(f"/api/placements/{pid}/followups", headers=headers, json=follow).status_code == 201
     )

@@ -21,6 +21,13 @@ MATRIX = [
     ("POST", "/logout", "/logout", ANY),
     ("GET", "/", "/", ANY),
     ("GET", "/resources", "/resources", ANY),
+    ("GET", "/resources/{resource_id}", "/resources/r01", ANY),
+    ("GET", "/admin/listings/new", "/admin/listings/new", A),
+    ("POST", "/admin/listings", "/admin/listings", A),
+    ("GET", "/admin/listings/{resource_id}/edit", "/admin/listings/r01/edit", A),
+    ("POST", "/admin/listings/{resource_id}", "/admin/listings/r01", A),
+    ("POST", "/admin/listings/{resource_id}/status", "/admin/listings/r01/status", A),
+    ("GET", "/admin/users/{user_id}/listings", "/admin/users/999/listings", A),
     ("GET", "/profiles", "/profiles", C),
     ("GET", "/profiles/new", "/profiles/new", C),
     ("POST", "/profiles/new", "/profiles/new", C),
@@ -30,8 +37,17 @@ MATRIX = [
     ("POST", "/profiles/{profile_id}/consent", "/profiles/p02/consent", C),
     ("POST", "/profiles/{profile_id}/confirm", "/profiles/p02/confirm", C),
     ("POST", "/profiles/{profile_id}/reject", "/profiles/p02/reject", C),
+    ("POST", "/profiles/{profile_id}/restore", "/profiles/p02/restore", C),
+    ("GET", "/profiles/{profile_id}/notes", "/profiles/p02/notes", C),
+    ("POST", "/profiles/{profile_id}/notes", "/profiles/p02/notes", C),
+    ("GET", "/profiles/{profile_id}/caseload", "/profiles/p02/caseload", C),
+    ("POST", "/profiles/{profile_id}/caseload", "/profiles/p02/caseload", C),
+    ("GET", "/api/profiles/{profile_id}/notes", "/api/profiles/p02/notes", C),
+    ("POST", "/api/profiles/{profile_id}/notes", "/api/profiles/p02/notes", C),
     ("POST", "/placements/{placement_id}/{action}", "/placements/1/trial", C),
     ("POST", "/placements/{placement_id}/followups/new", "/placements/1/followups/new", C),
+    ("GET", "/placements/{placement_id}/sheet", "/placements/1/sheet", C),
+    ("GET", "/placements/{placement_id}/sheet.pdf", "/placements/1/sheet.pdf", C),
     ("GET", "/host/listings/{resource_id}", "/host/listings/r01", P),
     ("POST", "/host/listings/{resource_id}", "/host/listings/r01", P),
     ("POST", "/host/listings/{resource_id}/assure", "/host/listings/r01/assure", P),
@@ -67,7 +83,7 @@ MATRIX = [
     ("GET", "/api/hsds/services", "/api/hsds/services", C | A),
     ("GET", "/api/hsds/services/{service_id}", "/api/hsds/services/none", C | A),
 ]
-UNLISTED = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static"}
+UNLISTED = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static", "/favicon.ico"}
 
 
 def declared_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]

@@ -27,7 +27,9 @@ def test_a_wrong_password_is_refused_with_the_name_kept(anonymous: TestClient) -
         "/login", data={"name": "coordinator", "password": "wrong-password!", "csrf_token": token}
     )
     assert response.status_code == 401
-    assert "利用者名またはパスワードが違います" in response.text and 'value="coordinator"' in response.text
+    assert (
+        "アカウント名またはパスワードが違います" in response.text and 'value="coordinator"' in response.text
+    )
 
 
 def test_login_without_its_csrf_token_is_refused(anonymous: TestClient) -> None:

@@ -5,6 +5,7 @@ import re
 import psycopg
 import pytest
 
+from matcher.placements.referrals import respond
 from tests.web.conftest import WebUser, audited_actions
 
 
@@ -99,9 +100,16 @@ def test_the_lifecycle_runs_in_order_with_follow_ups_and_ending_frees_the_place(
     (pid,) = seeded_conn.execute("select id from placement where profile_id = 'p02'").fetchone()
     assert capacity(seeded_conn, "r02") == before - 1
     out_of_order = coordinator.post(f"/placements/{pid}/activate", htmx=True)
-    assert "「確定」の配置はこの操作（activate）に進めません" in out_of_order.text
-    for action in ("refer", "trial", "activate"):
-        assert coordinator.post(f"/placements/{pid}/{action}", htmx=True).status_code == 200
+    assert "「確定」のつなぎ先は「利用開始」に進めません" in out_of_order.text
+    assert coordinator.post(f"/placements/{pid}/refer", htmx=True).status_code == 200
+    waiting = coordinator.post(f"/placements/{pid}/trial", htmx=True).text
+    assert "受け入れ先からまだ「受け入れます」の返答がありません" in waiting
+    respond(
+        seeded_conn, placement_id=pid, resource_ids=frozenset({"r02"}), accept=True, reason="", actor="host"
+    )
+    seeded_conn.commit()
+    for action in ("trial", "activate"):
+        assert "を記録しました" in coordinator.post(f"/placements/{pid}/{action}", htmx=True).text
     assert seeded_conn.execute("select status from needs_profile where id = 'p02'").fetchone()[0] == "placed"
     followup = {
         "month": "1",
@@ -110,8 +118,13 @@ def test_the_lifecycle_runs_in_order_with_follow_ups_and_ending_frees_the_place(
         "rating": "4",
         "note": "表情が明るい",
     }
+    early = coordinator.post(f"/placements/{pid}/followups/new", followup, htmx=True).text
+    assert "1か月目のフォローアップは" in early and "7日前から記録できます" in early  # not on the first day
+    seeded_conn.execute("update placement set started_at = now() - interval '25 days' where id = %s", [pid])
+    seeded_conn.commit()
     page = coordinator.post(f"/placements/{pid}/followups/new", followup, htmx=True).text
     assert "1か月目のフォローアップを記録しました" in page and "★★★★☆（4）" in page
+    assert "3か月目を記録" not in page  # the later ones open near their own dates
     twice = coordinator.post(f"/placements/{pid}/followups/new", followup, htmx=True).text
     assert "1か月目のフォローアップはすでに記録されています" in twice
     no_reason = coordinator.post(f"/placements/{pid}/end", {"end_reason": ""}, htmx=True).text
@@ -124,6 +137,7 @@ def test_the_lifecycle_runs_in_order_with_follow_ups_and_ending_frees_the_place(
     assert audited_actions(seeded_conn, "placement", str(pid)) == [
         "confirm",
         "refer",
+        "host_accepted",
         "trial",
         "activate",
         "followup",
@@ -149,8 +163,8 @@ def test_dashboard_shows_follow_ups_that_are_due(
     seeded_conn.commit()
     coordinator.post("/profiles/p02/confirm", {"resource_id": "r02"}, htmx=True)
     (pid,) = seeded_conn.execute("select id from placement where profile_id = 'p02'").fetchone()
-    for action in ("refer", "activate"):
-        coordinator.post(f"/placements/{pid}/{action}", htmx=True)
+    coordinator.post(f"/placements/{pid}/refer", htmx=True)
+    coordinator.post(f"/placements/{pid}/activate", {"override_reason": "電話で調整済み"}, htmx=True)
     assert "フォローアップ期限" in coordinator.get("/").text
     assert f"placement-{pid}" not in coordinator.get("/").text
     seeded_conn.execute("update placement set started_at = now() - interval '40 days' where id = %s", [pid])

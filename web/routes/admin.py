@@ -24,7 +24,7 @@ from matcher.accounts.users import (
 )
 from matcher.batch.jobs import KINDS, ImportJobs
 from matcher.config import Settings
-from matcher.registry.store import count_resources
+from matcher.registry.store import count_resources, listing_choices
 from matcher.sql import queries
 from web.deps import Conn, CurrentSettings
 from web.routes.profiles import NotFoundPage
@@ -129,17 +129,34 @@ def split_ids(value: str) -> list[str]:
     return [p for p in value.replace("、", ",").replace(" ", ",").split(",") if p.strip()]
 
 
+def chosen_listings(typed: str, checked: list[str]) -> list[str]:
+    """The listings chosen by name (checkboxes), and any typed as ids (scripts), each once."""
+    return list(dict.fromkeys([*checked, *split_ids(typed)]))
+
+
+# A host account's listings are chosen by name: checkboxes named resource_id, grouped by area.
+ChosenListings = Annotated[list[str], Form()]
+
+
 def _accounts(request: Request, conn: Conn, status: int = 200, **extra: Any) -> HTMLResponse:
     tokens: dict[int, list[Any]] = {}
     for token in list_tokens(conn):
         tokens.setdefault(token.user_id, []).append(token)
-    context = {"accounts": list_accounts(conn), "tokens": tokens, "roles": ROLES, "values": {}} | extra
+    choices = listing_choices(conn)
+    context = {
+        "accounts": list_accounts(conn),
+        "tokens": tokens,
+        "roles": ROLES,
+        "values": {"resource_ids": []},
+        "listings": choices,
+        "listing_by_id": {row["id"]: row for row in choices},
+    } | extra
     return render(request, "admin/users.html", context, status_code=status)
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
 def accounts_page(request: Request, conn: Conn, session: AdminSession) -> HTMLResponse:
-    """利用者の一覧と作成."""
+    """アカウントの一覧と作成."""
     return _accounts(request, conn)
 
 
@@ -152,21 +169,44 @@ def create_account(
     role: Annotated[str, Form(max_length=20)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
     resource_ids: Annotated[str, Form(max_length=2000)] = "",
+    resource_id: ChosenListings = [],  # noqa: B006 (FastAPI copies the default)
 ) -> Response:
-    """利用者を作ります（受け入れ先は担当の社会資源と結びつけます）。"""
-    values = {"name": name, "role": role, "resource_ids": resource_ids}
+    """アカウントを作ります（受け入れ先は担当の社会資源を名称で選んで結びつけます）。"""
+    chosen = chosen_listings(resource_ids, resource_id)
+    values = {"name": name, "role": role, "resource_ids": chosen}
     try:
         user, _token = create_user(
             conn,
             name=name.strip(),
             role=role,
             password=password,
-            resource_ids=split_ids(resource_ids),
+            resource_ids=chosen,
             actor=session.user.name,
         )
     except AccountError as exc:
         return _accounts(request, conn, 422, message=str(exc), values=values)
     return RedirectResponse(f"/admin/users?{urlencode({'created': user.name})}", status_code=303)
+
+
+@router.get("/admin/users/{user_id}/listings", response_class=HTMLResponse)
+def listings_of_account(
+    request: Request, user_id: int, conn: Conn, session: AdminSession, q: str = ""
+) -> HTMLResponse:
+    """受け入れ先のアカウントに結びつける社会資源を、名称で選ぶ画面（名称・地区・コード・所在地で絞り込み）."""
+    account = next((a for a in list_accounts(conn) if a.id == user_id and a.role == "provider"), None)
+    if account is None:
+        raise NotFoundPage("この受け入れ先のアカウントはありません")
+    wanted = q.strip()[:100]
+    linked = set(account.resource_ids)
+    shown = [
+        row
+        for row in listing_choices(conn)
+        if row["id"] in linked
+        or not wanted
+        or any(wanted in str(row[key] or "") for key in ("name", "area", "id", "address"))
+    ]
+    context = {"account": account, "listings": shown, "linked": linked, "q": wanted}
+    return render(request, "admin/listing_picker.html", context)
 
 
 @router.post("/admin/users/{user_id}/{change}", response_class=HTMLResponse)
@@ -178,6 +218,7 @@ def change_account(
     session: AdminSession,
     password: Annotated[str, Form(max_length=200)] = "",
     resource_ids: Annotated[str, Form(max_length=2000)] = "",
+    resource_id: ChosenListings = [],  # noqa: B006 (FastAPI copies the default)
     token_id: Annotated[int | None, Form(ge=1)] = None,
 ) -> Response:
     """無効化・有効化・パスワード再設定・担当の社会資源の結びつけ・API トークンの発行と取り消し.
@@ -192,7 +233,10 @@ def change_account(
             reset_password(conn, user_id=user_id, password=password, actor=session.user.name)
         elif change == "listings":
             link_listings(
-                conn, user_id=user_id, resource_ids=split_ids(resource_ids), actor=session.user.name
+                conn,
+                user_id=user_id,
+                resource_ids=chosen_listings(resource_ids, resource_id),
+                actor=session.user.name,
             )
         elif change == "revoke-token":
             if token_id is None:

@@ -1,14 +1,14 @@
 """JSON API: confirming proposals, the placement lifecycle, follow-ups, and the host's referrals."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from matcher.core.schedule import TimeSlot
 from matcher.placements.model import Placement
-from matcher.placements.referrals import ReferralError, referrals_for_host, respond
+from matcher.placements.referrals import referrals_for_host, respond
 from matcher.placements.service import (
     advance,
     confirm,
@@ -57,6 +57,10 @@ class PlacementOut(BaseModel):
     host_response: str | None
     host_response_reason: str | None
     host_responded_at: datetime | None
+    answer_due: date | None = Field(default=None, description="受け入れ先の返答の期限（紹介した日から）")
+    override_reason: str | None = Field(
+        default=None, description="受け入れ先の返答より先に見学・利用へ進めた理由"
+    )
 
     @classmethod
     def of(cls, placement: Placement) -> "PlacementOut":
@@ -76,6 +80,10 @@ class StepIn(BaseModel):
     action: Literal["trial", "activate", "end", "cancel"]
     end_reason: Literal["stepped_up", "completed", "dropped_out", "host_ended", "other"] | None = None
     end_note: Note | None = None
+    override_reason: Note | None = Field(
+        default=None,
+        description="見学・体験／利用開始を受け入れ先の返答より先に進める理由（電話で調整済み など）",
+    )
 
 
 class FollowUpIn(BaseModel):
@@ -96,10 +104,14 @@ class ReferralOut(BaseModel):
     resource_name: str
     status: str
     referred_at: datetime | None
-    age_band: str
+    answer_due: date | None = Field(description="返答の期限")
+    coordinator: str | None = Field(description="紹介したコーディネーター（問い合わせ先）")
+    coordinator_email: str | None
+    withdrawn: bool = Field(description="本人が同意を撤回した（このとき本人に関する項目はすべて空）")
+    age_band: str | None
     availability: list[TimeSlot]
     needs_accommodations: list[str]
-    stage: int
+    stage: int | None
     host_note: str
     host_response: str | None
     host_response_reason: str | None
@@ -133,7 +145,9 @@ def read_placement(placement_id: int, conn: Conn, user: Coordinator) -> Placemen
 
 
 @router.post("/placements/{placement_id}/refer", response_model=PlacementOut, responses=refusals(404, 409))
-def refer(placement_id: int, conn: Conn, user: Coordinator, body: ReferIn | None = None) -> PlacementOut:
+def refer(
+    placement_id: int, conn: Conn, settings: CurrentSettings, user: Coordinator, body: ReferIn | None = None
+) -> PlacementOut:
     """受け入れ先へ紹介します。本人同意（consent = full）がなければ 409。"""
     _placement(conn, placement_id)
     placement = advance(
@@ -142,12 +156,15 @@ def refer(placement_id: int, conn: Conn, user: Coordinator, body: ReferIn | None
         action="refer",
         actor=user.name,
         host_note=(body or ReferIn()).host_note,
+        settings=settings,
     )
     return PlacementOut.of(placement)
 
 
 @router.post("/placements/{placement_id}/steps", response_model=PlacementOut, responses=refusals(404, 409))
-def step(placement_id: int, body: StepIn, conn: Conn, user: Coordinator) -> PlacementOut:
+def step(
+    placement_id: int, body: StepIn, conn: Conn, settings: CurrentSettings, user: Coordinator
+) -> PlacementOut:
     """見学・体験、利用開始、終了（理由つき）、取り消し。順序に合わない操作は 409。"""
     _placement(conn, placement_id)
     placement = advance(
@@ -157,6 +174,8 @@ def step(placement_id: int, body: StepIn, conn: Conn, user: Coordinator) -> Plac
         actor=user.name,
         end_reason=body.end_reason,
         end_note=body.end_note,
+        override_reason=body.override_reason,
+        settings=settings,
     )
     return PlacementOut.of(placement)
 
@@ -205,19 +224,17 @@ class AnswerIn(BaseModel):
     reason: Note = Field(default="", description="辞退の理由（辞退のとき必須）")
 
 
-@router.post("/provider/referrals/{placement_id}/answer", status_code=204, responses=refusals(404))
-def answer(placement_id: int, body: AnswerIn, conn: Conn, user: Provider) -> None:
-    """紹介への返答（受け入れる／理由を添えて辞退する）。自分の掲載への紹介でなければ（ない紹介と同じく）404。"""
-    try:
-        respond(
-            conn,
-            placement_id=placement_id,
-            resource_ids=user.resource_ids,
-            accept=body.accept,
-            reason=body.reason,
-            actor=user.name,
-        )
-    except ReferralError as exc:
-        if exc.status == status.HTTP_403_FORBIDDEN:  # another host's referral looks like a missing one
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "この紹介はありません") from exc
-        raise HTTPException(exc.status, str(exc)) from exc
+@router.post("/provider/referrals/{placement_id}/answer", status_code=204, responses=refusals(404, 409))
+def answer(placement_id: int, body: AnswerIn, conn: Conn, settings: CurrentSettings, user: Provider) -> None:
+    """紹介への返答（受け入れる／理由を添えて辞退する）。自分の掲載への紹介でなければ（ない紹介と同じく）404。
+    辞退するとその配置は「受け入れ先の辞退」で終わり、空きが戻ります。同意が撤回された紹介、すでに見学・利用へ
+    進んだ紹介には 409。"""
+    respond(
+        conn,
+        placement_id=placement_id,
+        resource_ids=user.resource_ids,
+        accept=body.accept,
+        reason=body.reason,
+        actor=user.name,
+        settings=settings,
+    )

@@ -67,7 +67,7 @@ def login(
     csrf_token: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
-    """利用者名とパスワードで入ります。"""
+    """アカウント名とパスワードで入ります。"""
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not secrets.compare_digest(cookie, csrf_token):
         return _login_page(
@@ -98,7 +98,7 @@ def login(
         return _login_page(
             request,
             name=name,
-            message="利用者名またはパスワードが違います",
+            message="アカウント名またはパスワードが違います",
             next_path=safe_next(next),
             status=401,
         )

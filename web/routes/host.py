@@ -1,5 +1,6 @@
 """The host portal: a host's own listings (edit, pause, 「内容を確認しました」) and its referral inbox."""
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -9,13 +10,16 @@ from pydantic import ValidationError
 from matcher import embedding
 from matcher.accounts.users import Session
 from matcher.core.schedule import DAY_ORDER
-from matcher.placements.referrals import ReferralError, referrals_for_host, respond
+from matcher.errors import DomainError, NotFound
+from matcher.placements.referrals import referrals_for_host, respond
 from matcher.registry.host import NotYourListing, assure_listing, edit_listing, own_listing
 from matcher.registry.model import Resource
 from matcher.registry.service import STALE, ListingRefused, StaleListing
 from matcher.registry.store import get_versioned, reserved_places, resources_by_ids
 from web.deps import Conn, CurrentSettings, FormFields
+from web.errors import status_of
 from web.forms import errors_by_field
+from web.routes.listings import contact_changes, contact_from_form, contact_values
 from web.security import Forbidden, page_session
 from web.templating import render
 
@@ -32,7 +36,8 @@ def host_home(
     referrals = referrals_for_host(
         conn, resource_ids=sorted(session.user.resource_ids), actor=session.user.name
     )
-    return render(request, "host/home.html", {"listings": listings, "referrals": referrals} | extra, status)
+    context = {"listings": listings, "referrals": referrals, "today": date.today()}
+    return render(request, "host/home.html", context | extra, status)
 
 
 def _listing(conn: Conn, session: Session, resource_id: str) -> Resource:
@@ -59,7 +64,7 @@ def listing_values(resource: Resource, version: int) -> dict[str, Any]:
         "slots": [{"day": s.day, "start": s.start, "end": s.end} for s in resource.schedule],
     }
     values["slots"] += [{"day": "", "start": "", "end": ""}] * SLOT_ROWS
-    return values
+    return values | contact_values(resource)
 
 
 def form_listing_values(form: Any) -> dict[str, Any]:
@@ -78,7 +83,7 @@ def form_listing_values(form: Any) -> dict[str, Any]:
         "trial": form.get("trial") == "on",
         "status": str(form.get("status", ""))[:10],  # none sent: a closed listing keeps its status
         "slots": rows,
-    }
+    } | contact_from_form(form)
 
 
 def _edit_page(
@@ -151,7 +156,7 @@ def save_listing(
         "trial": values["trial"],
         "status": values["status"] or None,
         "schedule": [s for s in values["slots"] if s["day"] or s["start"] or s["end"]],
-    }
+    } | contact_changes(values)
     # the version the page was read at; a form without one (an old page) is still kept from giving
     # back a reserved place (see matcher.registry.service)
     version = _whole(values["version"])
@@ -192,6 +197,7 @@ def answer_referral(
     placement_id: int,
     answer: str,
     conn: Conn,
+    settings: CurrentSettings,
     session: HostSession,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
@@ -206,9 +212,12 @@ def answer_referral(
             accept=answer == "accept",
             reason=reason,
             actor=session.user.name,
+            settings=settings,
         )
-    except ReferralError as exc:
-        if exc.status == 403:  # another host's referral looks like a missing one
-            return host_home(request, conn, session, 404, flash="この紹介はありません")
-        return host_home(request, conn, session, exc.status, flash=str(exc))
-    return RedirectResponse("/?answered=1#referrals", status_code=303)
+    except DomainError as exc:  # shown beside the referral, with what was typed kept
+        conn.rollback()
+        where = None if isinstance(exc, NotFound) else placement_id  # a missing card: say it at the top
+        return host_home(
+            request, conn, session, status_of(exc), flash=exc.message, flash_for=where, typed=reason
+        )
+    return RedirectResponse(f"/?answered={placement_id}#referrals", status_code=303)

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from matcher.matching.rejections import reject
+from matcher.matching.rejections import reject, restore
 from matcher.placements.model import Placement
 from matcher.placements.service import (
     GapReasonRequired,
@@ -24,6 +24,13 @@ from web.security import CoordinatorSession
 from web.templating import is_htmx, render
 
 router = APIRouter()
+STEP_DONE = {
+    "refer": "紹介を記録しました。受け入れ先の返答を待っています",
+    "trial": "見学・体験を記録しました",
+    "activate": "利用開始を記録しました",
+    "end": "終了を記録しました",
+    "cancel": "取り消しを記録しました。空きを戻しました",
+}
 Text = Annotated[str, Form(max_length=2000)]
 
 
@@ -60,7 +67,7 @@ def confirm_proposal(
     """提案を確定します（空きを1つ確保）。既存事業が残っている参加支援には狭間の理由が要ります。"""
     profile_or_404(conn, profile_id)
     try:
-        confirm(
+        placement = confirm(
             conn,
             settings,
             profile_id=profile_id,
@@ -86,6 +93,7 @@ def confirm_proposal(
         settings,
         profile_id,
         flash_ok="確定しました。受け入れ先への紹介は本人同意の後に行えます",
+        flash_placement=placement.id,
     )
 
 
@@ -133,7 +141,24 @@ def reject_proposal(
         )
     except LookupError as exc:
         raise NotFoundPage(str(exc)) from exc
-    return _workspace(request, conn, settings, profile_id, flash_ok="見送りを記録しました")
+    return _workspace(
+        request, conn, settings, profile_id, flash_ok="見送りを記録しました", undo_for=resource_id
+    )
+
+
+@router.post("/profiles/{profile_id}/restore", response_class=HTMLResponse)
+def restore_proposal(
+    request: Request,
+    profile_id: str,
+    conn: Conn,
+    settings: CurrentSettings,
+    session: CoordinatorSession,
+    resource_id: Annotated[str, Form(max_length=64)],
+) -> Response:
+    """見送った（または受け入れ先が辞退した）社会資源を提案に戻します。"""
+    profile_or_404(conn, profile_id)
+    restore(conn, profile_id=profile_id, resource_id=resource_id, by=session.user.name)
+    return _workspace(request, conn, settings, profile_id, flash_ok="提案に戻しました", flash_for=resource_id)
 
 
 @router.post("/placements/{placement_id}/{action}", response_class=HTMLResponse)
@@ -147,9 +172,17 @@ def placement_step(
     end_reason: Annotated[str, Form(max_length=40)] = "",
     end_note: Text = "",
     host_note: Text = "",
+    override_reason: Text = "",
 ) -> Response:
-    """配置を次の段階へ（紹介・見学体験・利用開始・終了・取り消し）。"""
+    """つなぎを次の段階へ（紹介・見学体験・利用開始・終了・取り消し）。受け入れ先の「受け入れます」より先に
+    見学・利用へ進めるときは理由（override_reason）が要ります。"""
     placement = _placement_or_404(conn, placement_id)
+    typed = {
+        "host_note": host_note,
+        "end_note": end_note,
+        "end_reason": end_reason,
+        "override": override_reason,
+    }
     try:
         advance(
             conn,
@@ -159,6 +192,8 @@ def placement_step(
             end_reason=end_reason or None,
             end_note=end_note,
             host_note=host_note if action == "refer" else None,
+            override_reason=override_reason,
+            settings=settings,
         )
     except PiiInField as exc:
         return _workspace(
@@ -169,13 +204,22 @@ def placement_step(
             flash_placement=placement_id,
             pii_field=exc.field,
             pii_message=str(exc),
-            typed={"host_note": host_note, "end_note": end_note, "end_reason": end_reason},
+            typed=typed,
         )
     except PlacementError as exc:
         return _workspace(
-            request, conn, settings, placement.profile_id, flash=str(exc), flash_placement=placement_id
+            request,
+            conn,
+            settings,
+            placement.profile_id,
+            flash=str(exc),
+            flash_placement=placement_id,
+            typed=typed,
         )
-    return _workspace(request, conn, settings, placement.profile_id, flash_ok="記録しました")
+    done = STEP_DONE.get(action, "記録しました")
+    return _workspace(
+        request, conn, settings, placement.profile_id, flash_ok=done, flash_placement=placement_id
+    )
 
 
 @router.post("/placements/{placement_id}/followups/new", response_class=HTMLResponse)
@@ -220,6 +264,7 @@ def add_followup(
         return _workspace(
             request, conn, settings, placement.profile_id, flash=str(exc), flash_placement=placement_id
         )
+    done = f"{month}か月目のフォローアップを記録しました"
     return _workspace(
-        request, conn, settings, placement.profile_id, flash_ok=f"{month}か月目のフォローアップを記録しました"
+        request, conn, settings, placement.profile_id, flash_ok=done, flash_placement=placement_id
     )

@@ -13,12 +13,20 @@ from matcher.core.schedule import DAY_ORDER
 from matcher.core.vocabulary import Consent
 from matcher.matching.propose import propose
 from matcher.matching.relax import NearlySection, nearly_feasible
+from matcher.placements.referrals import live_referrals, withdraw_from_hosts
 from matcher.placements.workspace import Feedback, build_workspace
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.service import ProfileExists, create_profile, set_consent, update_profile
-from matcher.profiles.store import get_profile, iter_profiles
+from matcher.profiles.store import (
+    PROFILE_SORTS,
+    coordinators,
+    find_profiles,
+    get_profile,
+    iter_profiles,
+    profile_areas,
+)
 from web.deps import Conn, CurrentSettings, FormFields
-from web.forms import parse_profile, profile_values
+from web.forms import other_page_query, parse_profile, profile_search, profile_values
 from web.security import CoordinatorSession
 from web.templating import is_htmx, render
 
@@ -90,9 +98,24 @@ def _form_page(
 
 @router.get("/profiles", response_class=HTMLResponse)
 def profile_list(request: Request, conn: Conn, session: CoordinatorSession) -> HTMLResponse:
-    """ニーズプロファイルの一覧."""
-    profiles = list(iter_profiles(conn, trusted=True))  # validated when stored; the list only shows them
-    return render(request, "profiles/list.html", {"profiles": profiles})
+    """ニーズプロファイルの一覧: 検索・絞り込み（圏域・状態・担当）・並べ替え・ページ.
+
+    The search form is a GET form, so every search is a URL; htmx asks for the results table only."""
+    search = profile_search(request.query_params, me=session.user.id)
+    rows, total = find_profiles(conn, search)
+    context = {
+        "search": search,
+        "coordinator": request.query_params.get("coordinator", ""),
+        "profiles": rows,
+        "total": total,
+        "pages": max(1, -(-total // search.size)),
+        "page_query": other_page_query(request.query_params),
+        "areas": profile_areas(conn),
+        "coordinators": coordinators(conn),
+        "sorts": PROFILE_SORTS,
+    }
+    results_only = is_htmx(request) and not request.headers.get("hx-history-restore-request")
+    return render(request, "profiles/_rows.html" if results_only else "profiles/list.html", context)
 
 
 @router.get("/profiles/new", response_class=HTMLResponse)
@@ -166,8 +189,10 @@ def profile_page(
     every_proposal: Annotated[bool, Query(alias="all")] = False,
     excluded: bool = False,
     nearly: bool = False,
+    withdraw: Consent | None = None,
+    on: Annotated[str, Query(max_length=10)] = "",
 ) -> HTMLResponse:
-    """ニーズプロファイル: 提案（既存事業・参加支援）、除外、配置とフォローアップ.
+    """ニーズプロファイル: 提案（既存事業・参加支援）、除外、つなぎ先とフォローアップ.
 
     ?all=1: every proposal, not only the best of each tier. ?excluded=1: every listing that is not
     proposed, with every reason (the page's disclosure loads it when opened).
@@ -182,21 +207,37 @@ def profile_page(
         template = "profiles/_nearly_list.html" if is_htmx(request) else "profiles/nearly.html"
         return render(request, template, {"profile": profile, "nearly": section})
     template = "profiles/_workspace.html" if is_htmx(request) else "profiles/page.html"
-    return render(
-        request, template, workspace_context(conn, settings, profile, every_proposal=every_proposal)
-    )
+    context = workspace_context(conn, settings, profile, every_proposal=every_proposal)
+    if withdraw is not None:  # asked to confirm withdrawing consent while referrals are live
+        context |= {
+            "withdraw": withdraw,
+            "withdraw_on": on,
+            "live_referrals": live_referrals(conn, profile.id),
+        }
+    return render(request, template, context)
 
 
 @router.post("/profiles/{profile_id}/consent")
 def change_consent(
     profile_id: str,
     conn: Conn,
+    settings: CurrentSettings,
     session: CoordinatorSession,
     consent: Annotated[Consent, Form()],
     consent_date: Annotated[date | None, Form()] = None,
+    confirm_withdraw: Annotated[bool, Form()] = False,
 ) -> Response:
-    """本人同意の範囲と日付を記録します。"""
-    profile_or_404(conn, profile_id)
+    """本人同意の範囲と日付を記録します。紹介中の方の同意を撤回するときは、先に確認を求めます（撤回すると
+    受け入れ先には「同意が撤回されました」とだけ表示され、メールで知らされます）。"""
+    profile = profile_or_404(conn, profile_id)
+    withdrawing = profile.consent == Consent.full and consent != Consent.full
+    if withdrawing and live_referrals(conn, profile_id) and not confirm_withdraw:
+        when_text = consent_date.isoformat() if consent_date else ""
+        return RedirectResponse(
+            f"/profiles/{profile_id}?withdraw={consent}&on={when_text}#consent", status_code=303
+        )
     when = consent_date or date.today()
     set_consent(conn, profile_id=profile_id, consent=consent, consent_date=when, actor=session.user.name)
+    if withdrawing:
+        withdraw_from_hosts(conn, settings, profile_id=profile_id, actor=session.user.name)
     return RedirectResponse(f"/profiles/{profile_id}#consent", status_code=303)

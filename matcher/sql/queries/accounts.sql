@@ -8,7 +8,8 @@ select 1 from resource where id = %(id)s;
 
 -- name: insert_user
 -- Creates an account and returns its id.
-insert into app_user (name, role, password_hash) values (%(name)s, %(role)s, %(password_hash)s) returning id;
+insert into app_user (name, role, password_hash, email, mail_digest)
+values (%(name)s, %(role)s, %(password_hash)s, %(email)s, %(mail_digest)s) returning id;
 
 -- name: link_resource
 -- Ties a host's account to one of its listings.
@@ -62,6 +63,7 @@ delete from web_session where token_hash = %(token_hash)s;
 -- name: list_users
 -- Every account with its listings.
 select u.id, u.name, u.role, u.disabled, u.created_at, u.password_hash is not null as has_password,
+       u.email, u.mail_digest,
        array_remove(array_agg(ur.resource_id order by ur.resource_id), null) as resource_ids
 from app_user u
 left join user_resource ur on ur.user_id = u.id
@@ -144,3 +146,8 @@ where token_hash = (
 -- name: user_id_by_name
 -- One account by name.
 select id, name, role from app_user where name = %(name)s;
+
+-- name: set_email
+-- Sets an account's e-mail address (null: none) and whether it takes a daily digest.
+update app_user set email = %(email)s, mail_digest = %(mail_digest)s where name = %(name)s
+returning (select email from app_user where name = %(name)s) as before;

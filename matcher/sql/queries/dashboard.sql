@@ -57,3 +57,9 @@ join resource r on is_feasible(r, p, w.eligible, %(min_overlap)s)
 where not exists (select 1 from rejection rj where rj.profile_id = p.id and rj.resource_id = r.id)
   and not exists (select 1 from live_placement pl where pl.profile_id = p.id and pl.resource_id = r.id)
 group by w.profile_id;
+
+-- name: caseload
+-- Every profile's 担当 (account id and name, null when nobody is) and the date of its newest 支援経過記録.
+select p.id as profile_id, p.coordinator_id, u.name as coordinator_name,
+       (select max(n.written_on) from case_note n where n.profile_id = p.id) as last_note
+from needs_profile p left join app_user u on u.id = p.coordinator_id;

@@ -127,3 +127,7 @@ order by r.id;
 -- A fingerprint of every listing's text: the lexical index depends on it alone, not on capacities.
 select md5(coalesce(string_agg(id || chr(31) || name || chr(31) || description, chr(30) order by id), ''))
 from resource;
+
+-- name: unreject
+-- Puts a turned-down listing back among a profile's proposals; returns the reason it was turned down.
+delete from rejection where profile_id = %(profile_id)s and resource_id = %(resource_id)s returning reason;

@@ -26,12 +26,7 @@ returning id;
 
 -- name: get
 -- One placement with its listing's name.
-select pl.id, pl.profile_id, pl.resource_id, r.name as resource_name, pl.status, pl.tier, pl.score,
-       pl.gap_reason, pl.host_note, pl.reserved, pl.end_reason, pl.end_note, pl.confirmed_by,
-       pl.confirmed_at, pl.referred_at, pl.trial_at, pl.started_at, pl.ended_at,
-       pl.host_response, pl.host_response_reason, pl.host_responded_at
-from placement pl join resource r on r.id = pl.resource_id
-where pl.id = %(id)s;
+select * from placement_detail where id = %(id)s;
 
 -- name: resource_of
 -- The listing a placement is for.
@@ -43,19 +38,15 @@ select id from placement where id = %(id)s for update;
 
 -- name: for_profile
 -- A profile's placements, newest first, with their listings' names.
-select pl.id, pl.profile_id, pl.resource_id, r.name as resource_name, pl.status, pl.tier, pl.score,
-       pl.gap_reason, pl.host_note, pl.reserved, pl.end_reason, pl.end_note, pl.confirmed_by,
-       pl.confirmed_at, pl.referred_at, pl.trial_at, pl.started_at, pl.ended_at,
-       pl.host_response, pl.host_response_reason, pl.host_responded_at
-from placement pl join resource r on r.id = pl.resource_id
-where pl.profile_id = %(profile_id)s
-order by pl.confirmed_at desc, pl.id desc;
+select * from placement_detail where profile_id = %(profile_id)s order by confirmed_at desc, id desc;
 
 -- name: set_status
 -- Moves a placement to a new status, stamping when.
 update placement set
     status = %(status)s,
     referred_at = case when %(status)s = 'referred' then now() else referred_at end,
+    answer_due = case when %(status)s = 'referred' then current_date + %(answer_days)s::int else answer_due end,
+    override_reason = coalesce(%(override_reason)s, override_reason),
     trial_at = case when %(status)s = 'trial' then now() else trial_at end,
     started_at = case when %(status)s = 'active' then now() else started_at end,
     ended_at = case when %(status)s in ('ended', 'cancelled') then now() else ended_at end,
@@ -96,3 +87,23 @@ update placement
 set host_response = %(response)s, host_response_reason = %(reason)s, host_responded_at = now(),
     host_responded_by = %(actor)s, updated_at = now()
 where id = %(id)s;
+
+-- name: needing_attention
+-- Live placements a coordinator should act on: a host's answer past its due date, a host's acceptance
+-- not yet followed by a step, or no step for longer than the state's limit; and declines of the last
+-- %(recent_days)s days. Oldest first.
+select d.*,
+       case when d.status = 'ended' then 'declined'
+            when d.status = 'referred' and d.host_response is null and d.answer_due < current_date
+                then 'overdue'
+            when d.status = 'referred' and d.host_response = 'accepted' then 'accepted'
+            else 'stalled' end as kind
+from placement_detail d
+where (d.status = 'ended' and d.end_reason = 'host_declined'
+           and d.ended_at > now() - make_interval(days => %(recent_days)s))
+   or (d.status = 'referred' and d.host_response is null and d.answer_due < current_date)
+   or (d.status = 'referred' and d.host_response = 'accepted')
+   or (d.status in ('confirmed', 'referred', 'trial')
+       and d.last_step_at < now() - make_interval(days => coalesce((%(stall_days)s::jsonb ->> d.status)::int, 36500)))
+order by d.last_step_at, d.id;
+

@@ -1,0 +1,166 @@
+"""Every page of every role at a desktop (1280 px) and a phone (390 px) width, in a real browser:
+no sideways scrolling, a navigation whose links stay readable, and no serious or critical axe-core
+violation. Screenshots under tests/artifacts/a11y-*.png."""
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from matcher.accounts.users import DEMO_ACCOUNTS, ensure_demo_accounts
+from matcher.config import Settings
+from matcher.core.vocabulary import Consent
+from matcher.placements.service import advance, confirm
+from matcher.profiles.service import set_consent
+from tests.web.browser import ARGS, CHROMIUM, shot, sign_in
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::DeprecationWarning")
+
+WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}
+PAGES = {
+    None: ["/login"],
+    "coordinator": [
+        "/",
+        "/profiles",
+        "/profiles/p02",
+        "/profiles/p02?excluded=1",
+        "/profiles/p02?nearly=1",
+        "/profiles/new",
+        "/profiles/p02/edit",
+        "/profiles/p02/notes",
+        "/resources",
+        "/resources/r01",
+    ],
+    "provider": ["/", "/host/listings/r02"],
+    "admin": [
+        "/",
+        "/admin/imports",
+        "/admin/users",
+        "/admin/audit",
+        "/admin/batch",
+        "/admin/gaps",
+        "/admin/listings/new",
+        "/admin/listings/r01/edit",
+        "/resources",
+        "/resources/r01",
+        "/no-such-page",
+    ],
+}
+AXE = Axe()
+# The innermost elements that reach past the window's right edge (what makes a page scroll sideways).
+TOO_WIDE = """() => [...document.body.querySelectorAll('*')].filter(e =>
+  e.getBoundingClientRect().right > window.innerWidth + 1 &&
+  ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1)
+).slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))"""
+# Each menu link as one line of text inside the window (not a column of single characters).
+NAV_LINKS = """() => [...document.querySelectorAll('.site-header nav a, .site-header nav button')].map(a => {
+  const box = a.getBoundingClientRect();
+  return {text: a.textContent.trim(), lines: a.getClientRects().length, width: box.width,
+          height: box.height, right: box.right};
+})"""
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), "Chromium is installed by `make test` (Debian package chromium)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+def referred_placement(conn: psycopg.Connection, settings: Settings) -> None:
+    """p02 referred to r02, so the profile page and the host's page show a placement and a referral."""
+    ensure_demo_accounts(conn)
+    set_consent(conn, profile_id="p02", consent=Consent.full, consent_date=date.today(), actor="coordinator")
+    placement = confirm(conn, settings, profile_id="p02", resource_id="r02", actor="coordinator")
+    advance(conn, placement_id=placement.id, action="refer", actor="coordinator", host_note="午後の見学から")
+    conn.commit()
+
+
+def problems_on(page: Page) -> list[str]:
+    """What is wrong with the page now open: sideways scrolling, a broken navigation, axe violations."""
+    found = []
+    scroll = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    if scroll[0] > scroll[1]:
+        wide = page.evaluate(TOO_WIDE)
+        found.append(f"scrolls sideways: {scroll[0]} px wide in a {scroll[1]} px window, by {wide}")
+    for link in page.evaluate(NAV_LINKS):
+        if link["lines"] != 1 or link["height"] > 40 or link["width"] < 16 or link["right"] > scroll[1]:
+            found.append(f"nav link {link}")
+    results = AXE.run(page).response
+    for violation in results["violations"]:
+        if violation["impact"] in ("serious", "critical"):
+            targets = [" ".join(node["target"]) for node in violation["nodes"]][:8]
+            found.append(f"axe {violation['id']} ({violation['impact']}): {targets}")
+    return found
+
+
+def visit_all(browser: Browser, base_url: str, role: str | None) -> list[str]:
+    """Visits the role's pages at each width; one line per problem."""
+    found = []
+    context = browser.new_context(base_url=base_url, locale="ja-JP", timezone_id="Asia/Tokyo")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    if role is not None:
+        name, _role, password, _listings = next(a for a in DEMO_ACCOUNTS if a[1] == role)
+        sign_in(page, name, password)
+    for width, (x, y) in WIDTHS.items():
+        page.set_viewport_size({"width": x, "height": y})
+        for path in PAGES[role]:
+            response = page.goto(path)
+            page.wait_for_load_state("load")
+            name = f"{role or 'anonymous'}{path.replace('/', '-').replace('?', '-').replace('=', '')}"
+            shot(page, f"a11y-{name.rstrip('-')}-{width}")
+            status = response.status if response else 0
+            if status != (404 if path == "/no-such-page" else 200):
+                found.append(f"{role} {path} @{width}: answered {status}")
+                continue
+            found += [f"{role} {path} @{width}: {p}" for p in problems_on(page)]
+    context.close()
+    return found
+
+
+def test_every_page_fits_a_phone_and_passes_axe(
+    live_server: str, browser: Browser, seeded_conn: psycopg.Connection, seeded_settings: Settings
+) -> None:
+    referred_placement(seeded_conn, seeded_settings)
+    found = []
+    for role in PAGES:
+        found += visit_all(browser, live_server, role)
+    assert not found, "\n".join(found)
+
+
+def test_keyboard_focus_is_visible(
+    live_server: str, browser: Browser, seeded_conn: psycopg.Connection
+) -> None:
+    ensure_demo_accounts(seeded_conn)
+    seeded_conn.commit()
+    page = browser.new_page(base_url=live_server, viewport={"width": 390, "height": 844})
+    sign_in(page, "coordinator", "demo-coordinator-pass")
+    outlines = []
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        outlines.append(
+            page.evaluate(
+                "(() => { const s = getComputedStyle(document.activeElement);"
+                " return [document.activeElement.tagName, s.outlineStyle, s.outlineWidth]; })()"
+            )
+        )
+    page.close()
+    # the browser's own ring is a thin 1 px "auto" outline; ours is a 3 px solid one
+    assert all(style == "solid" and float(width[:-2]) >= 2 for _tag, style, width in outlines), outlines
+
+
+def test_favicon_is_served_and_linked(anonymous: TestClient) -> None:
+    login = anonymous.get("/login")
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in login.text
+    icon = anonymous.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
+    assert icon.content.startswith(b"<svg")
