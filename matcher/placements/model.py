@@ -55,6 +55,9 @@ class Placement:
     override_reason: str | None = None
     reminded_on: date | None = None
     last_step_at: datetime | None = None
+    trial_planned_on: date | None = None
+    dated_reason: str | None = None
+    wellbeing_start: int | None = None
 
     @property
     def status_label(self) -> str:
@@ -112,3 +115,4 @@ class FollowUp:
     note: str
     recorded_by: str | None
     recorded_at: datetime
+    wellbeing: int | None = None  # the person's own つながりの実感 (1–5), compared with wellbeing_start

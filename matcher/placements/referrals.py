@@ -38,6 +38,7 @@ class Referral:
     status: str
     referred_at: datetime | None
     answer_due: date | None
+    trial_planned_on: date | None
     coordinator: str | None
     coordinator_email: str | None
     withdrawn: bool

@@ -4,7 +4,7 @@ Confirming reserves a place in the same transaction that checks it: the listing'
 (SELECT … FOR UPDATE), so when several coordinators take the last place at once exactly one succeeds.
 """
 
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 import psycopg
@@ -190,6 +190,9 @@ def advance(
     host_note: str | None = None,
     override_reason: str | None = None,
     settings: Settings | None = None,
+    on: date | None = None,
+    dated_reason: str | None = None,
+    wellbeing: int | None = None,
 ) -> Placement:
     """Takes one lifecycle step (refer, trial, activate, end, cancel); refusing steps out of order.
 
@@ -198,7 +201,11 @@ def advance(
     settings.referral_answer_days and mails the listing's hosts (when mail is on). A note for the host,
     an end note or an override reason holding an identifier raises PiiInField."""
     override_reason = (override_reason or "").strip() or None
-    refuse_pii(host_note=host_note, end_note=end_note, override_reason=override_reason)
+    dated_reason = (dated_reason or "").strip() or None
+    refuse_pii(
+        host_note=host_note, end_note=end_note, override_reason=override_reason, dated_reason=dated_reason
+    )
+    _check_wellbeing(wellbeing)
     if action not in TRANSITIONS:
         raise PlacementError(f"「{action}」という操作はありません")
     allowed, target = TRANSITIONS[action]
@@ -223,6 +230,7 @@ def advance(
                 "その理由を記録して進めてください",
                 field="override_reason",
             )
+        at = _step_moment(before, on, dated_reason)
         if action == "end" and end_reason not in CHOSEN_END_REASONS:
             choices = "、".join(CHOSEN_END_REASONS.values())
             raise PlacementError(f"終了の理由を選んでください（{choices}）", field="end_reason")
@@ -236,6 +244,9 @@ def advance(
                 "host_note": host_note.strip() if host_note is not None else None,
                 "override_reason": override_reason if before.needs_override(action) else None,
                 "answer_days": settings.referral_answer_days if settings else DEFAULT_ANSWER_DAYS,
+                "at": at,
+                "dated_reason": dated_reason if at else None,
+                "wellbeing": wellbeing if target == "active" else None,
             },
         )
         if before.reserved and target in ("ended", "cancelled"):
@@ -255,6 +266,51 @@ def advance(
             after=_public(after),
         )
     return after
+
+
+def _step_moment(before: Placement, on: date | None, reason: str | None) -> datetime | None:
+    """When a step happened: None for now, or noon of an earlier day, which needs a reason and may be
+    neither in the future nor before the placement's previous step."""
+    today = date.today()
+    if on is None or on == today:
+        return None
+    if on > today:
+        raise PlacementError(
+            "未来の日付では記録できません（予定は「見学の予定日」に記録してください）", field="on"
+        )
+    if not reason:
+        raise PlacementError("前の日付で記録するときは、その理由を入れてください", field="dated_reason")
+    previous = before.last_step_at.astimezone().date() if before.last_step_at else None
+    if previous is not None and on < previous:
+        raise PlacementError(f"前の段階（{previous.isoformat()}）より前の日付にはできません", field="on")
+    return datetime.combine(on, time(12, 0)).astimezone()
+
+
+def _check_wellbeing(wellbeing: int | None) -> None:
+    if wellbeing is not None and not 1 <= wellbeing <= 5:
+        raise PlacementError("つながりの実感は 1〜5 で記録してください", field="wellbeing")
+
+
+def plan_trial(conn: psycopg.Connection, *, placement_id: int, on: date | None, actor: str) -> Placement:
+    """Records (or clears, with None) the day the 見学・体験 is planned for: today or later, while the
+    placement is confirmed or referred. The host sees it on the referral."""
+    if on is not None and on < date.today():
+        raise PlacementError("見学の予定日は今日以降の日付にしてください", field="on")
+    with conn.transaction():
+        before = get_placement(conn, placement_id=placement_id)
+        if before.status not in ("confirmed", "referred"):
+            raise PlacementError(f"「{before.status_label}」のつなぎ先には見学の予定を入れられません")
+        conn.execute(SQL.plan_trial, {"id": placement_id, "on": on})
+        audit.record(
+            conn,
+            actor=actor,
+            action="plan_trial",
+            entity="placement",
+            entity_id=str(placement_id),
+            before={"trial_planned_on": before.trial_planned_on},
+            after={"trial_planned_on": on},
+        )
+    return get_placement(conn, placement_id=placement_id)
 
 
 def _check_consent(conn: psycopg.Connection, profile_id: str) -> None:
@@ -297,6 +353,7 @@ def record_followup(
     rating: int | None,
     note: str,
     actor: str,
+    wellbeing: int | None = None,
 ) -> FollowUp:
     """Records the 1/3/6-month follow-up of a placement that has started (no identifiers in its text)."""
     refuse_pii(frequency=frequency, note=note)
@@ -304,6 +361,7 @@ def record_followup(
         raise PlacementError("フォローアップは 1・3・6 か月目です")
     if rating is not None and not 1 <= rating <= 5:
         raise PlacementError("本人の評価は 1〜5 で記録してください")
+    _check_wellbeing(wellbeing)
     with conn.transaction():
         placement = get_placement(conn, placement_id=placement_id)
         if placement.started_at is None:
@@ -323,6 +381,7 @@ def record_followup(
             "rating": rating,
             "note": note.strip()[:2000],
             "recorded_by": actor,
+            "wellbeing": wellbeing,
         }
         if conn.execute(SQL.insert_followup, values).fetchone() is None:
             raise PlacementError(f"{month}か月目のフォローアップはすでに記録されています")

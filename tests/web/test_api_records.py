@@ -103,6 +103,7 @@ def test_placements_conflicts_and_the_hosts_referrals(
         "status",
         "referred_at",
         "answer_due",
+        "trial_planned_on",
         "coordinator",
         "coordinator_email",
         "withdrawn",

@@ -2,6 +2,7 @@
 
 import re
 import zlib
+from datetime import date, timedelta
 
 import psycopg
 from fastapi import FastAPI
@@ -123,3 +124,24 @@ def test_the_referral_sheet_prints_what_the_host_may_see_and_as_pdf(
     seeded_conn.commit()
     refused = coordinator.get(f"/placements/{pid}/sheet")
     assert refused.status_code == 403 and "本人同意" in refused.text
+
+
+def test_the_page_records_a_plan_and_a_back_dated_step(
+    coordinator: WebUser, seeded_conn: psycopg.Connection
+) -> None:
+    seeded_conn.execute("update needs_profile set consent = 'full' where id = 'p02'")
+    seeded_conn.commit()
+    coordinator.post("/profiles/p02/confirm", {"resource_id": "r02"}, htmx=True)
+    (pid,) = seeded_conn.execute("select id from placement where profile_id = 'p02'").fetchone()
+    day = (date.today() + timedelta(days=3)).isoformat()
+    planned = coordinator.post(f"/placements/{pid}/plan", {"on": day}, htmx=True).text
+    assert f"見学の予定日を {day} にしました" in planned and f'value="{day}"' in planned
+    seeded_conn.execute("update placement set confirmed_at = now() - interval '5 days' where id = %s", [pid])
+    seeded_conn.commit()
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    refused = coordinator.post(f"/placements/{pid}/refer", {"on": yesterday}, htmx=True).text
+    assert "理由を入れてください" in refused and f'value="{yesterday}"' in refused  # kept
+    done = coordinator.post(
+        f"/placements/{pid}/refer", {"on": yesterday, "dated_reason": "電話で紹介済み"}, htmx=True
+    ).text
+    assert "紹介を記録しました" in done and "前の日付で記録した理由" in done and "電話で紹介済み" in done

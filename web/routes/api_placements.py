@@ -13,6 +13,7 @@ from matcher.placements.service import (
     advance,
     confirm,
     get_placement,
+    plan_trial,
     record_followup,
 )
 from matcher.profiles.pii import no_pii
@@ -61,6 +62,9 @@ class PlacementOut(BaseModel):
     override_reason: str | None = Field(
         default=None, description="受け入れ先の返答より先に見学・利用へ進めた理由"
     )
+    trial_planned_on: date | None = Field(default=None, description="見学・体験の予定日")
+    dated_reason: str | None = Field(default=None, description="前の日付で記録した理由")
+    wellbeing_start: int | None = Field(default=None, description="利用開始時のつながりの実感（1〜5）")
 
     @classmethod
     def of(cls, placement: Placement) -> "PlacementOut":
@@ -84,6 +88,19 @@ class StepIn(BaseModel):
         default=None,
         description="見学・体験／利用開始を受け入れ先の返答より先に進める理由（電話で調整済み など）",
     )
+    on: date | None = Field(
+        default=None, description="その段階があった日（省略は今日。前の日付には理由が要る）"
+    )
+    dated_reason: Note | None = Field(default=None, description="前の日付で記録する理由")
+    wellbeing: Annotated[int, Field(ge=1, le=5)] | None = Field(
+        default=None, description="利用開始時のつながりの実感（本人に聞く 1〜5）"
+    )
+
+
+class PlanIn(BaseModel):
+    """The day a 見学・体験 is planned for (null: no plan)."""
+
+    on: date | None
 
 
 class FollowUpIn(BaseModel):
@@ -94,6 +111,9 @@ class FollowUpIn(BaseModel):
     frequency: ShortNote = ""
     rating: Annotated[int, Field(ge=1, le=5)] | None = None
     note: Note = ""
+    wellbeing: Annotated[int, Field(ge=1, le=5)] | None = Field(
+        default=None, description="つながりの実感（本人に聞く 1〜5）。利用開始時の値と比べます"
+    )
 
 
 class ReferralOut(BaseModel):
@@ -105,6 +125,7 @@ class ReferralOut(BaseModel):
     status: str
     referred_at: datetime | None
     answer_due: date | None = Field(description="返答の期限")
+    trial_planned_on: date | None = Field(default=None, description="見学・体験の予定日")
     coordinator: str | None = Field(description="紹介したコーディネーター（問い合わせ先）")
     coordinator_email: str | None
     withdrawn: bool = Field(description="本人が同意を撤回した（このとき本人に関する項目はすべて空）")
@@ -176,8 +197,18 @@ def step(
         end_note=body.end_note,
         override_reason=body.override_reason,
         settings=settings,
+        on=body.on,
+        dated_reason=body.dated_reason,
+        wellbeing=body.wellbeing,
     )
     return PlacementOut.of(placement)
+
+
+@router.post("/placements/{placement_id}/plan", response_model=PlacementOut, responses=refusals(404, 409))
+def plan(placement_id: int, body: PlanIn, conn: Conn, user: Coordinator) -> PlacementOut:
+    """見学・体験の予定日を記録します（null で取り消し）。今日より前の日付は 409。"""
+    _placement(conn, placement_id)
+    return PlacementOut.of(plan_trial(conn, placement_id=placement_id, on=body.on, actor=user.name))
 
 
 class FollowUpOut(BaseModel):
@@ -206,6 +237,7 @@ def followup(placement_id: int, body: FollowUpIn, conn: Conn, user: Coordinator)
         rating=body.rating,
         note=body.note,
         actor=user.name,
+        wellbeing=body.wellbeing,
     )
     return FollowUpOut(placement_id=record.placement_id, month=record.month, recorded_at=record.recorded_at)
 

@@ -1,5 +1,6 @@
 """Coordinator actions on the profile page, answered with the refreshed workspace (htmx partial swap)."""
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -14,6 +15,7 @@ from matcher.placements.service import (
     advance,
     confirm,
     get_placement,
+    plan_trial,
     record_followup,
 )
 from matcher.placements.workspace import Feedback
@@ -161,6 +163,44 @@ def restore_proposal(
     return _workspace(request, conn, settings, profile_id, flash_ok="提案に戻しました", flash_for=resource_id)
 
 
+def _day(text: str) -> date | None:
+    """A date typed in a form (empty: none); a PlacementError in Japanese when it is not one."""
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise PlacementError(f"日付の形が正しくありません: {text[:20]}", field="on") from None
+
+
+def _grade(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
+
+
+@router.post("/placements/{placement_id}/plan", response_class=HTMLResponse)
+def plan_visit(
+    request: Request,
+    placement_id: int,
+    conn: Conn,
+    settings: CurrentSettings,
+    session: CoordinatorSession,
+    on: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """見学・体験の予定日を記録します（空欄で取り消し）。受け入れ先の画面にも出ます。"""
+    placement = _placement_or_404(conn, placement_id)
+    try:
+        day = _day(on)
+        plan_trial(conn, placement_id=placement_id, on=day, actor=session.user.name)
+    except PlacementError as exc:
+        return _workspace(
+            request, conn, settings, placement.profile_id, flash=str(exc), flash_placement=placement_id
+        )
+    done = f"見学の予定日を {day.isoformat()} にしました" if day else "見学の予定日を取り消しました"
+    return _workspace(
+        request, conn, settings, placement.profile_id, flash_ok=done, flash_placement=placement_id
+    )
+
+
 @router.post("/placements/{placement_id}/{action}", response_class=HTMLResponse)
 def placement_step(
     request: Request,
@@ -173,6 +213,9 @@ def placement_step(
     end_note: Text = "",
     host_note: Text = "",
     override_reason: Text = "",
+    on: Annotated[str, Form(max_length=20)] = "",
+    dated_reason: Text = "",
+    wellbeing: Annotated[str, Form(max_length=2)] = "",
 ) -> Response:
     """つなぎを次の段階へ（紹介・見学体験・利用開始・終了・取り消し）。受け入れ先の「受け入れます」より先に
     見学・利用へ進めるときは理由（override_reason）が要ります。"""
@@ -182,6 +225,8 @@ def placement_step(
         "end_note": end_note,
         "end_reason": end_reason,
         "override": override_reason,
+        "on": on,
+        "dated_reason": dated_reason,
     }
     try:
         advance(
@@ -194,6 +239,9 @@ def placement_step(
             host_note=host_note if action == "refer" else None,
             override_reason=override_reason,
             settings=settings,
+            on=_day(on),
+            dated_reason=dated_reason,
+            wellbeing=_grade(wellbeing),
         )
     except PiiInField as exc:
         return _workspace(
@@ -234,6 +282,7 @@ def add_followup(
     frequency: Annotated[str, Form(max_length=200)] = "",
     rating: Annotated[str, Form(max_length=2)] = "",
     note: Text = "",
+    wellbeing: Annotated[str, Form(max_length=2)] = "",
 ) -> Response:
     """1・3・6か月目のフォローアップを記録します。"""
     placement = _placement_or_404(conn, placement_id)
@@ -244,9 +293,10 @@ def add_followup(
             month=month,
             still_participating=still_participating == "yes",
             frequency=frequency,
-            rating=int(rating) if rating.isdigit() else None,
+            rating=_grade(rating),
             note=note,
             actor=session.user.name,
+            wellbeing=_grade(wellbeing),
         )
     except PiiInField as exc:
         return _workspace(

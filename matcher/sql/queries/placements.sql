@@ -41,21 +41,28 @@ select id from placement where id = %(id)s for update;
 select * from placement_detail where profile_id = %(profile_id)s order by confirmed_at desc, id desc;
 
 -- name: set_status
--- Moves a placement to a new status, stamping when.
+-- Moves a placement to a new status, stamping when (%(at)s: an earlier moment it happened; null: now).
 update placement set
     status = %(status)s,
-    referred_at = case when %(status)s = 'referred' then now() else referred_at end,
-    answer_due = case when %(status)s = 'referred' then current_date + %(answer_days)s::int else answer_due end,
+    referred_at = case when %(status)s = 'referred' then coalesce(%(at)s, now()) else referred_at end,
+    answer_due = case when %(status)s = 'referred'
+                      then coalesce(%(at)s, now())::date + %(answer_days)s::int else answer_due end,
     override_reason = coalesce(%(override_reason)s, override_reason),
-    trial_at = case when %(status)s = 'trial' then now() else trial_at end,
-    started_at = case when %(status)s = 'active' then now() else started_at end,
-    ended_at = case when %(status)s in ('ended', 'cancelled') then now() else ended_at end,
+    dated_reason = coalesce(%(dated_reason)s, dated_reason),
+    wellbeing_start = coalesce(%(wellbeing)s, wellbeing_start),
+    trial_at = case when %(status)s = 'trial' then coalesce(%(at)s, now()) else trial_at end,
+    started_at = case when %(status)s = 'active' then coalesce(%(at)s, now()) else started_at end,
+    ended_at = case when %(status)s in ('ended', 'cancelled') then coalesce(%(at)s, now()) else ended_at end,
     end_reason = %(end_reason)s,
     end_note = %(end_note)s,
     host_note = coalesce(%(host_note)s, host_note),
     reserved = case when %(status)s in ('ended', 'cancelled') then false else reserved end,
     updated_at = now()
 where id = %(id)s;
+
+-- name: plan_trial
+-- Records the day the 見学・体験 is planned for (null: no plan).
+update placement set trial_planned_on = %(on)s, updated_at = now() where id = %(id)s;
 
 -- name: set_profile_status
 -- Sets a profile's support status.
@@ -67,16 +74,16 @@ select count(*) from placement where profile_id = %(profile_id)s and status = 'a
 
 -- name: insert_followup
 -- Records a 1/3/6-month follow-up (one per month per placement).
-insert into followup (placement_id, month, still_participating, frequency, rating, note, recorded_by)
+insert into followup (placement_id, month, still_participating, frequency, rating, note, recorded_by, wellbeing)
 values (%(placement_id)s, %(month)s, %(still_participating)s, %(frequency)s, %(rating)s, %(note)s,
-        %(recorded_by)s)
+        %(recorded_by)s, %(wellbeing)s)
 on conflict (placement_id, month) do nothing
 returning id;
 
 -- name: followups
 -- The follow-ups of a profile's placements.
 select f.placement_id, f.month, f.still_participating, f.frequency, f.rating, f.note, f.recorded_by,
-       f.recorded_at
+       f.recorded_at, f.wellbeing
 from followup f join placement pl on pl.id = f.placement_id
 where pl.profile_id = %(profile_id)s
 order by f.placement_id, f.month;

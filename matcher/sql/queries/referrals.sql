@@ -2,7 +2,7 @@
 -- Referrals to the given listings with only the fields a host may see (domain.md §7), and nothing of
 -- the person once consent is withdrawn (withdrawn = true, every personal field null).
 select pl.id as placement_id, pl.resource_id, r.name as resource_name, pl.status, pl.referred_at,
-       pl.answer_due, pl.confirmed_by as coordinator, u.email as coordinator_email,
+       pl.answer_due, pl.trial_planned_on, pl.confirmed_by as coordinator, u.email as coordinator_email,
        p.consent <> 'full' as withdrawn,
        case when p.consent = 'full' then p.age_band end as age_band,
        case when p.consent = 'full' then p.availability else '[]'::jsonb end as availability,
