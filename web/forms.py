@@ -67,7 +67,8 @@ def errors_by_field(exc: ValidationError, days: list[str]) -> dict[str, list[str
             message = f"{DAY_LABELS[days[int(slot[1]) - 1]]}曜: {message}"
         elif root == "availability":
             message = "参加できる曜日と時間を1つ以上入れてください" if error.field == root else message
-        found[root].append(message)
+        if message not in found[root]:  # lat and lon, or a slot's three parts, say the same once
+            found[root].append(message)
     return dict(found)
 
 

@@ -144,3 +144,10 @@ def test_exclusions_name_their_constraint_in_japanese_not_by_code(coordinator: W
     assert shown
     for code, label in shown:
         assert label != code and not label.isascii(), (code, label)
+
+
+def test_a_missing_area_is_said_once_beside_the_field(coordinator: WebUser) -> None:
+    response = coordinator.post("/profiles/new", FORM | {"area": ""})
+    assert response.status_code == 422
+    errors = re.findall(r'<p class="field-error"[^>]*>([^<]*)</p>', response.text)
+    assert errors and len(errors) == len(set(errors)), errors
