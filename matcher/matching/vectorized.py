@@ -17,6 +17,24 @@ from matcher.profiles.model import NeedsProfile
 from matcher.sql import queries
 
 SQL = queries("vectorized")
+# The listing's columns a Candidate carries as they are (the rest are worked out per profile).
+LISTING_COLUMNS = (
+    "id",
+    "name",
+    "kind",
+    "programme",
+    "hosts_participation",
+    "status",
+    "capacity_total",
+    "capacity_open",
+    "contact_level",
+    "physical_load",
+    "min_age",
+    "max_age",
+    "accommodations",
+    "reward",
+    "assured_at",
+)
 
 
 @dataclass
@@ -127,22 +145,8 @@ class Registry:
         """Listing k as a feasible Candidate (with the values reasons quote)."""
         r = self.rows[k]
         return Candidate(
-            id=r["id"],
-            name=r["name"],
-            kind=r["kind"],
-            programme=r["programme"],
-            hosts_participation=r["hosts_participation"],
-            status=r["status"],
-            capacity_total=r["capacity_total"],
-            capacity_open=r["capacity_open"],
+            **{name: r[name] for name in LISTING_COLUMNS},
             schedule=tuple(Slot(s["day"], s["start"], s["end"]) for s in r["schedule"]),
-            contact_level=r["contact_level"],
-            physical_load=r["physical_load"],
-            min_age=r["min_age"],
-            max_age=r["max_age"],
-            accommodations=r["accommodations"],
-            reward=r["reward"],
-            assured_at=r["assured_at"],
             codes=[],
             rejection_reason=None,
             distance_km=None if np.isnan(distance) else distance,

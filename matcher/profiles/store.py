@@ -7,6 +7,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from matcher.core.paging import Search
 from matcher.core.schedule import TimeSlot
 from matcher.core.storage import UpsertCounts, upsert_all
 from matcher.profiles.model import NeedsProfile
@@ -65,32 +66,16 @@ PROFILE_SORTS = {
 
 
 @dataclass(frozen=True)
-class ProfileSearch:
+class ProfileSearch(Search):
     """What the profile list asks for: words, filters (None: any), an order and a page.
 
     coordinator_id: only one coordinator's cases; unassigned: only profiles nobody is 担当 of."""
 
-    q: str = ""
     area: str | None = None
     status: str | None = None
     coordinator_id: int | None = None
     unassigned: bool = False
     sort: str = "id"
-    page: int = 1
-    size: int = 50
-
-    def params(self) -> dict[str, Any]:
-        """The parameters of the query `find`."""
-        return {
-            "q": self.q or None,
-            "area": self.area,
-            "status": self.status,
-            "coordinator_id": self.coordinator_id,
-            "unassigned": self.unassigned,
-            "sort": self.sort,
-            "offset": (self.page - 1) * self.size,
-            "limit": self.size,
-        }
 
 
 def find_profiles(conn: psycopg.Connection, wanted: ProfileSearch) -> tuple[list[dict[str, Any]], int]:

@@ -8,6 +8,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from matcher.core.paging import Search
 from matcher.core.storage import UpsertCounts, params, upsert_all
 from matcher.registry.model import Resource
 from matcher.sql import queries
@@ -129,30 +130,14 @@ NO_PROGRAMME = "none"  # the programme filter's value for listings that are not 
 
 
 @dataclass(frozen=True)
-class ListingSearch:
+class ListingSearch(Search):
     """What the registry list asks for: words, filters (None: any), an order and a page."""
 
-    q: str = ""
     area: str | None = None
     kind: str | None = None
     programme: str | None = None
     status: str | None = None
     sort: str = "kind"
-    page: int = 1
-    size: int = 50
-
-    def params(self) -> dict[str, Any]:
-        """The parameters of the query `find` (without `only`)."""
-        return {
-            "q": self.q or None,
-            "area": self.area,
-            "kind": self.kind,
-            "programme": self.programme,
-            "status": self.status,
-            "sort": self.sort,
-            "offset": (self.page - 1) * self.size,
-            "limit": self.size,
-        }
 
 
 def find_resources(
