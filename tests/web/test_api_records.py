@@ -1,5 +1,7 @@
 """Every API route of interfaces.md answers as documented: roles, 404, 422 with the field, 409."""
 
+from datetime import date, timedelta
+
 import psycopg
 from fastapi.testclient import TestClient
 
@@ -138,13 +140,28 @@ def test_api_lifecycle_and_follow_ups(api_client: TestClient, seeded_cli, seeded
         "/api/placements", headers=headers, json={"profile_id": "p02", "resource_id": "r02"}
     ).json()["id"]
     assert api_client.post(f"/api/placements/{pid}/refer", headers=headers).status_code == 200
-    early = api_client.post(f"/api/placements/{pid}/steps", headers=headers, json={"action": "trial"})
-    assert early.status_code == 409 and "返答がありません" in early.json()["detail"]
-    override = {"override_reason": "受け入れ先と電話で調整済み"}
-    for action in ("trial", "activate"):
-        assert api_client.post(
-            f"/api/placements/{pid}/steps", headers=headers, json={"action": action} | override
-        ).json()["status"]
+    future = (date.today() + timedelta(days=1)).isoformat()
+    ahead = api_client.post(
+        f"/api/placements/{pid}/steps", headers=headers, json={"action": "trial", "on": future}
+    )
+    assert ahead.status_code == 409 and "未来の日付" in ahead.json()["detail"]
+    yesterday = date.today() - timedelta(days=1)
+    seeded_conn.execute(
+        "update placement set confirmed_at = now() - interval '3 days', referred_at = now() - interval '2 days' where id = %s",
+        [pid],
+    )
+    seeded_conn.commit()
+    trial = api_client.post(
+        f"/api/placements/{pid}/steps", headers=headers, json={"action": "trial", "on": yesterday.isoformat()}
+    ).json()
+    assert trial["status"] == "trial" and trial["trial_at"].startswith(yesterday.isoformat())
+    assert trial["override_reason"] and trial["dated_reason"]  # a script's step still says why
+    assert (
+        api_client.post(f"/api/placements/{pid}/steps", headers=headers, json={"action": "activate"}).json()[
+            "status"
+        ]
+        == "active"
+    )
     follow = {"month": 1, "still_participating": True, "frequency": "週1回", "rating": 5}
     too_early = api_client.post(f"/api/placements/{pid}/followups", headers=headers, json=follow)
     assert too_early.status_code == 409 and "7日前から記録できます" in too_early.json()["detail"]

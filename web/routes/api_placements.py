@@ -97,6 +97,10 @@ class StepIn(BaseModel):
     )
 
 
+API_OVERRIDE = "API から記録（受け入れ先の返答は記録されていません）"
+API_DATED = "API から日付を指定して記録"
+
+
 class PlanIn(BaseModel):
     """The day a 見学・体験 is planned for (null: no plan)."""
 
@@ -186,7 +190,8 @@ def refer(
 def step(
     placement_id: int, body: StepIn, conn: Conn, settings: CurrentSettings, user: Coordinator
 ) -> PlacementOut:
-    """見学・体験、利用開始、終了（理由つき）、取り消し。順序に合わない操作は 409。"""
+    """見学・体験、利用開始、終了（理由つき）、取り消し。順序に合わない操作、未来の `on` は 409。
+    返答より先に進めた理由・前の日付にした理由を省くと、API から記録した旨が理由として残ります。"""
     _placement(conn, placement_id)
     placement = advance(
         conn,
@@ -195,10 +200,12 @@ def step(
         actor=user.name,
         end_reason=body.end_reason,
         end_note=body.end_note,
-        override_reason=body.override_reason,
+        # A script records what already happened (interfaces.md: "as before"); the reasons the page asks
+        # for are recorded for it, so the placement still says why a step went ahead or was back-dated.
+        override_reason=body.override_reason or API_OVERRIDE,
         settings=settings,
         on=body.on,
-        dated_reason=body.dated_reason,
+        dated_reason=body.dated_reason or (API_DATED if body.on and body.on < date.today() else None),
         wellbeing=body.wellbeing,
     )
     return PlacementOut.of(placement)
