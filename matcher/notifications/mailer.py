@@ -37,8 +37,8 @@ class Mailer:
                     while not self._stop.is_set():
                         deliver(conn, self.settings)
                         self._wait(conn)
-            except psycopg.Error:
-                log.exception("mail sender lost its connection; trying again")
+            except Exception:  # the sender must outlive any one failure; mails wait in the outbox meanwhile
+                log.exception("mail sender failed; trying again in 5 s")
                 self._stop.wait(5)
 
     def _wait(self, conn: psycopg.Connection) -> None:
