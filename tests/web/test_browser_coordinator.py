@@ -80,8 +80,9 @@ def test_coordinator_workflow_in_the_browser(live_server: str, seeded_conn: psyc
         expect(page.locator("#placements .pstatus").first).to_have_text("紹介済み")
         shot(page, "coordinator-08-referred")
         expect(page.locator("#placements")).to_contain_text("受け入れ先の返答を待っています")
-        ahead = page.locator("#placements details", has_text="見学・体験へ（返答を待たずに）")
-        ahead.locator("summary").click()
+        summary = page.locator("#placements summary", has_text="見学・体験へ（返答を待たずに）")
+        summary.click()
+        ahead = summary.locator("xpath=..")  # its <details>
         ahead.locator("input[name=override_reason]").fill("受け入れ先と電話で日程を調整済み")
         ahead.locator("button", has_text="見学・体験へ").click()
         expect(page.locator("#placements .pstatus").first).to_have_text("見学・体験")
