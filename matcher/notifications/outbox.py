@@ -3,19 +3,18 @@
 import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from itertools import groupby
 from urllib.parse import unquote, urlsplit
 
 import psycopg
-from psycopg.types.json import Jsonb
 
 from matcher.config import Settings
-from matcher.core.vocabulary import LABELS, PlacementStatus
 from matcher.notifications import messages
 from matcher.notifications.messages import Mail
+from matcher.placements.alerts import needing_attention
 from matcher.sql import queries
 
 SQL = queries("notifications")
@@ -114,32 +113,33 @@ def deliver(conn: psycopg.Connection, settings: Settings, *, digests: bool = Fal
 
 
 def remind(conn: psycopg.Connection, settings: Settings) -> int:
-    """The daily reminders: hosts whose answer is overdue (and their coordinator), and coordinators of
-    placements that stalled. Each placement is reminded at most once a day (stalled: once a week)."""
+    """The daily reminders, from the coordinator's alerts (placements.alerts): hosts whose answer is
+    overdue (and their coordinator), and coordinators of placements that stalled. Each placement is
+    reminded at most once a day (stalled: once a week)."""
     count = 0
+    today = date.today()
+    now = datetime.now().astimezone()
     with conn.transaction():
-        for row in conn.execute(SQL.overdue_to_remind).fetchall():
-            placement_id, resource_id, listing, profile_id, due, coordinator = row
-            count += enqueue(
-                conn,
-                settings,
-                hosts_of(conn, resource_id),
-                messages.reminder(settings, placement_id, listing, due),
-            )
-            if coordinator:
-                mail = messages.answer_overdue(settings, placement_id, profile_id, listing, due)
-                count += enqueue(conn, settings, [coordinator], mail)
-            conn.execute(SQL.mark_reminded, {"id": placement_id})
-        params = {"stall_days": Jsonb(settings.stall_days)}
-        now = datetime.now().astimezone()
-        for row in conn.execute(SQL.stalled_to_remind, params).fetchall():
-            placement_id, listing, profile_id, status, last_step, coordinator = row
-            if coordinator:
-                label = LABELS[PlacementStatus][status]
-                days = (now - last_step).days
-                mail = messages.stalled(settings, placement_id, profile_id, listing, label, days)
-                count += enqueue(conn, settings, [coordinator], mail)
-            conn.execute(SQL.mark_reminded, {"id": placement_id})
+        for alert in needing_attention(conn, settings):
+            pl = alert.placement
+            if alert.kind == "overdue" and (pl.reminded_on is None or pl.reminded_on < today):
+                assert pl.answer_due is not None
+                mail = messages.reminder(settings, pl.id, pl.resource_name, pl.answer_due)
+                count += enqueue(conn, settings, hosts_of(conn, pl.resource_id), mail)
+                notice = messages.answer_overdue(
+                    settings, pl.id, pl.profile_id, pl.resource_name, pl.answer_due
+                )
+            elif alert.kind == "stalled" and (
+                pl.reminded_on is None or pl.reminded_on <= today - timedelta(days=7)
+            ):
+                days = alert.days_since_step(now)
+                notice = messages.stalled(
+                    settings, pl.id, pl.profile_id, pl.resource_name, pl.status_label, days
+                )
+            else:
+                continue
+            count += enqueue(conn, settings, [pl.confirmed_by] if pl.confirmed_by else [], notice)
+            conn.execute(SQL.mark_reminded, {"id": pl.id})
     return count
 
 

@@ -26,6 +26,17 @@ FOLLOWUP_EARLY_DAYS = 7  # a follow-up may be recorded up to a week before it fa
 HOST_RESPONSES = LABELS[HostResponse]
 
 
+def answer_overdue(status: str, host_response: str | None, answer_due: date | None, today: date) -> bool:
+    """A referral still waiting for the host's answer past its due date (the coordinator's page and the
+    host's both say so; SQL's alerts write the same test)."""
+    return (
+        status == PlacementStatus.referred
+        and host_response is None
+        and answer_due is not None
+        and answer_due < today
+    )
+
+
 @dataclass(frozen=True)
 class Placement:
     """A confirmed proposal on its way through the lifecycle."""
@@ -68,11 +79,6 @@ class Placement:
         """Whether the action may be taken from the current status."""
         return self.status in TRANSITIONS[action][0]
 
-    @property
-    def awaiting_answer(self) -> bool:
-        """Referred, and the host has not answered yet."""
-        return self.status == PlacementStatus.referred and self.host_response is None
-
     def needs_override(self, action: str) -> bool:
         """Whether the action goes ahead of the host's acceptance (見学・体験 or 利用開始 straight from a
         referral the host has not accepted): allowed only with a recorded reason."""
@@ -100,7 +106,7 @@ class Placement:
 
     def answer_overdue(self, today: date) -> bool:
         """The host's answer is past its due date."""
-        return self.awaiting_answer and self.answer_due is not None and self.answer_due < today
+        return answer_overdue(self.status, self.host_response, self.answer_due, today)
 
 
 @dataclass(frozen=True)

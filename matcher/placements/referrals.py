@@ -18,6 +18,7 @@ from matcher.core.schedule import Slot
 from matcher.errors import Conflict, Invalid, NotFound
 from matcher.matching.rejections import reject
 from matcher.notifications import messages, outbox
+from matcher.placements.model import answer_overdue
 from matcher.placements.service import free_place, get_placement
 from matcher.profiles.pii import refuse_pii
 from matcher.sql import queries
@@ -53,12 +54,7 @@ class Referral:
 
     def overdue(self, today: date) -> bool:
         """Waiting for this host's answer past its due date."""
-        return (
-            self.status == "referred"
-            and self.host_response is None
-            and self.answer_due is not None
-            and self.answer_due < today
-        )
+        return answer_overdue(self.status, self.host_response, self.answer_due, today)
 
 
 def referrals_for_host(conn: psycopg.Connection, *, resource_ids: list[str], actor: str) -> list[Referral]:

@@ -245,3 +245,27 @@ def test_no_mail_is_queued_without_smtp_and_a_failed_send_is_kept_and_retried(
     assert attempts == 1 and error
     assert deliver(seeded_conn, seeded_settings.model_copy(update={"smtp_url": url})).sent == 1
     assert len(inbox.messages) == 1
+
+
+def test_a_stalled_placement_is_mailed_to_its_coordinator_once_a_week(
+    seeded_conn: psycopg.Connection, seeded_settings: Settings, smtp: tuple[str, Inbox]
+) -> None:
+    url, inbox = smtp
+    settings = seeded_settings.model_copy(update={"smtp_url": url})
+    accounts(seeded_conn)
+    pid = referred(seeded_conn, settings)
+    respond(seeded_conn, placement_id=pid, resource_ids=HOST, accept=True, reason="", actor="h1")
+    advance(seeded_conn, placement_id=pid, action="trial", actor="c1")
+    assert remind(seeded_conn, settings) == 0  # a fresh step is not a stall
+    seeded_conn.execute(
+        "update placement set confirmed_at = now() - interval '40 days', referred_at = now() - interval '39 days',"
+        " host_responded_at = now() - interval '38 days', trial_at = now() - interval '35 days' where id = %s",
+        [pid],
+    )
+    assert remind(seeded_conn, settings) == 1
+    assert remind(seeded_conn, settings) == 0  # not again within the week
+    seeded_conn.execute("update placement set reminded_on = current_date - 7 where id = %s", [pid])
+    assert remind(seeded_conn, settings) == 1
+    deliver(seeded_conn, settings)
+    first, _again = inbox.to("c1@city.example.jp")
+    assert "35日以上動きのないつなぎ" in first["Subject"] and "見学・体験" in body(first)

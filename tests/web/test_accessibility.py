@@ -35,6 +35,7 @@ PAGES = {
         "/profiles/p02/notes",
         "/resources",
         "/resources/r01",
+        "/placements/1/sheet",  # the referral sheet of p02 → r02
     ],
     "provider": ["/", "/host/listings/r02"],
     "admin": [

@@ -49,24 +49,6 @@ select count(*) filter (where sent_at is null and attempts < 5) as waiting,
        count(*) filter (where sent_at is null and attempts >= 5) as failed
 from mail_outbox;
 
--- name: overdue_to_remind
--- Referrals whose answer is overdue and that were not reminded today, with who confirmed them.
-select id, resource_id, resource_name, profile_id, answer_due, confirmed_by
-from placement_detail
-where status = 'referred' and host_response is null and answer_due < current_date
-  and (reminded_on is null or reminded_on < current_date)
-order by id;
-
--- name: stalled_to_remind
--- Placements with no step for longer than their state allows, not reminded in the last week.
-select id, resource_name, profile_id, status, last_step_at, confirmed_by
-from placement_detail
-where status in ('confirmed', 'referred', 'trial')
-  and last_step_at < now() - make_interval(days => coalesce((%(stall_days)s::jsonb ->> status)::int, 36500))
-  and not (status = 'referred' and host_response is null)
-  and (reminded_on is null or reminded_on < current_date - 6)
-order by id;
-
 -- name: mark_reminded
 -- Notes that a placement's reminder went out today.
 update placement set reminded_on = current_date where id = %(id)s;
