@@ -14,7 +14,7 @@ from typing import TypeVar
 
 import psycopg
 
-from matcher.batch.jobs import ImportJobs, latest_batch
+from matcher.batch.jobs import IMPORT_ENDS, ImportJobs, _settled, latest_batch
 from matcher.batch.weekly import runs
 from matcher.config import Settings
 from matcher.registry.store import get_resource
@@ -165,3 +165,20 @@ def test_a_job_that_is_running_is_not_mistaken_for_a_dead_one(seeded_conn: psyco
     while (job := latest_batch(seeded_conn)) is not None and job.phase != "failed":
         assert time.monotonic() < deadline, "a job whose lock nobody holds still shows as running"
         time.sleep(0.05)
+
+
+def test_a_job_that_ended_between_reading_its_row_and_checking_its_lock_shows_its_end(
+    seeded_conn: psycopg.Connection,
+) -> None:
+    """A job saves its last state, then lets go of its lock; a page whose query read the row just before
+    the save and checked the lock just after must not show a finished import as interrupted."""
+    seeded_conn.execute(
+        "insert into background_job (id, kind, filename, actor, phase, errors, lock_key) "
+        "values ('job-ended', 'wamnet', 'x.csv', 'admin', 'rejected', '[\"WAM NET の列がありません\"]', 515151)"
+    )
+    seeded_conn.commit()
+    as_read_before_the_save = {"id": "job-ended", "phase": "writing", "silent": True}
+    row = _settled(seeded_conn, as_read_before_the_save, IMPORT_ENDS)
+    assert row["phase"] == "rejected" and not row["silent"]
+    lost = {"id": "job-lost", "phase": "writing", "silent": True}  # no row ended: still lost
+    assert _settled(seeded_conn, lost, IMPORT_ENDS) == lost

@@ -56,7 +56,7 @@ class ImportJob:
     @property
     def finished(self) -> bool:
         """True when nothing more will happen."""
-        return self.phase in ("done", "rejected", "failed")
+        return self.phase in IMPORT_ENDS
 
     @property
     def percent(self) -> int:
@@ -78,6 +78,8 @@ SQL = queries("jobs")
 JOB_LOCK = 7100003
 # A job from before the locks (no lock_key) that nothing has been heard of for this long died.
 SILENT_MINUTES = 30
+IMPORT_ENDS = ("done", "rejected", "failed")
+BATCH_ENDS = ("done", "busy", "failed")
 LOST = "中断しました。処理していたサーバーが途中で止まりました。ファイルをもう一度取り込んでください"
 
 
@@ -164,6 +166,17 @@ def _report(pool: ConnectionPool, job: "ImportJob | BatchJob") -> None:
         traceback.print_exc()
 
 
+def _settled(conn: psycopg.Connection, row: dict[str, Any], finished: tuple[str, ...]) -> dict[str, Any]:
+    """The row again when it looked silent: its state was read in the query's snapshot, before the lock
+    check, so a job that saved its last state and let go of its lock in between looks lost. Read now,
+    after the check, a job that finished properly shows it (a lost one still shows no end)."""
+    if not row["silent"] or row["phase"] in finished:
+        return row
+    with conn.cursor(row_factory=dict_row) as cur:
+        fresh = cur.execute(SQL.reread, {"id": row["id"]}).fetchone()
+    return {**fresh, "silent": fresh["phase"] not in finished} if fresh else row
+
+
 def _import_job(row: dict[str, Any]) -> ImportJob:
     job = ImportJob(
         row["id"],
@@ -191,13 +204,14 @@ class ImportJobs:
         """A job, or None."""
         with conn.cursor(row_factory=dict_row) as cur:
             row = cur.execute(SQL.get, {"id": job_id, "silent_minutes": SILENT_MINUTES}).fetchone()
-        return _import_job(row) if row and row["kind"] in KINDS else None
+        return _import_job(_settled(conn, row, IMPORT_ENDS)) if row and row["kind"] in KINDS else None
 
     def recent(self, conn: psycopg.Connection, limit: int = 10) -> list[ImportJob]:
         """The newest jobs first."""
         params = {"kinds": list(KINDS), "limit": limit, "silent_minutes": SILENT_MINUTES}
         with conn.cursor(row_factory=dict_row) as cur:
-            return [_import_job(row) for row in cur.execute(SQL.recent, params)]
+            rows = cur.execute(SQL.recent, params).fetchall()
+        return [_import_job(_settled(conn, row, IMPORT_ENDS)) for row in rows]
 
     def start(
         self,
@@ -312,7 +326,7 @@ class BatchJob:
     @property
     def finished(self) -> bool:
         """True when nothing more will happen."""
-        return self.phase in ("done", "busy", "failed")
+        return self.phase in BATCH_ENDS
 
     @property
     def percent(self) -> int:
@@ -331,6 +345,7 @@ def latest_batch(conn: psycopg.Connection) -> BatchJob | None:
         row = cur.execute(SQL.latest_batch, {"silent_minutes": SILENT_MINUTES}).fetchone()
     if row is None:
         return None
+    row = _settled(conn, row, BATCH_ENDS)
     job = BatchJob(
         row["week"],
         row["actor"],

@@ -19,6 +19,10 @@ select pg_try_advisory_lock(7100003, %(lock_key)s);
 select j.*, job_is_silent(j.lock_key, j.updated_at, %(silent_minutes)s) as silent
 from background_job j where j.id = %(id)s;
 
+-- name: reread
+-- One job's row, read again after its lock was found free (see jobs._settled).
+select * from background_job where id = %(id)s;
+
 -- name: recent
 -- The newest jobs of some kinds first (`silent` as for get).
 select j.*, job_is_silent(j.lock_key, j.updated_at, %(silent_minutes)s) as silent
