@@ -509,7 +509,12 @@ class RunRecord:
 
 def runs(conn: psycopg.Connection) -> list[RunRecord]:
     """Every week's run, newest first."""
-    return [RunRecord(*row) for row in conn.execute(SQL.runs)]
+    records = [RunRecord(*row) for row in conn.execute(SQL.runs)]
+    if any(r.status == "interrupted" for r in records):
+        # A run that committed its end and let go of the lock between the query's snapshot and its lock
+        # check looks interrupted; read again (a new snapshot, after that check) to see its real end.
+        records = [RunRecord(*row) for row in conn.execute(SQL.runs)]
+    return records
 
 
 def proposals_of(conn: psycopg.Connection, *, week: str, profile_id: str) -> list[dict[str, Any]]:
