@@ -156,6 +156,9 @@ class Settings(BaseSettings):
         default_factory=lambda: {"confirmed": 14, "referred": 14, "trial": 30},
         description="a placement with no step for this many days in a state is flagged to its coordinator",
     )
+    meeting_access_days: int = Field(
+        default=14, ge=0, le=365, description="days after a meeting's date its members may still see its cases"
+    )
     smtp_url: str | None = Field(
         default=None,
         description="smtp://user:password@host:587 (STARTTLS when offered), smtps://host:465; unset: no mail",

@@ -32,11 +32,14 @@ from web.routes import (
     auth,
     batch,
     case_notes,
+    development,
     home,
     host,
     listings,
+    meetings,
     placements,
     profiles,
+    reports,
     sheets,
 )
 from web.routes.profiles import NotFoundPage
@@ -192,6 +195,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_records,
         api_placements,
         api_hsds,
+        meetings,
+        reports,
+        development,
     )
     for module in routers:
         app.include_router(module.router)

@@ -68,6 +68,7 @@ class Role(StrEnum):
     coordinator = "coordinator"
     provider = "provider"
     admin = "admin"
+    member = "member"  # 支援会議の構成員: sees nothing outside the meetings they belong to (domain.md §9)
 
 
 class Kind(StrEnum):
@@ -221,7 +222,7 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "other": "その他",
     },
     HostResponse: {"accepted": "受け入れます", "declined": "辞退します"},
-    Role: {"coordinator": "コーディネーター", "provider": "受け入れ先", "admin": "管理者"},
+    Role: {"coordinator": "コーディネーター", "provider": "受け入れ先", "admin": "管理者", "member": "会議の構成員"},
     Kind: {
         "cafe": "コミュニティカフェ・居場所",
         "farm": "農園・農福連携",
