@@ -157,7 +157,7 @@ class Settings(BaseSettings):
         description="a placement with no step for this many days in a state is flagged to its coordinator",
     )
     meeting_access_days: int = Field(
-        default=14, ge=0, le=365, description="days after a meeting's date its members may still see its cases"
+        default=14, ge=0, le=365, description="days after its date a meeting's members may see its cases"
     )
     smtp_url: str | None = Field(
         default=None,

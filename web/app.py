@@ -38,6 +38,7 @@ from web.routes import (
     listings,
     meetings,
     placements,
+    plans,
     profiles,
     reports,
     sheets,
@@ -196,6 +197,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_placements,
         api_hsds,
         meetings,
+        plans,
         reports,
         development,
     )

@@ -24,11 +24,13 @@ from matcher.core.vocabulary import (
     Day,
     Fact,
     Kind,
+    MeetingKind,
     ProfileStatus,
     Programme,
     ResourceStatus,
     Reward,
     RewardPreference,
+    Role,
 )
 from matcher.placements.model import ACTION_LABELS as PLACEMENT_ACTIONS
 from matcher.placements.model import END_REASONS, HOST_RESPONSES, STATUS_LABELS
@@ -127,6 +129,7 @@ ENTITY_LABELS = {
     "resource": "社会資源",
     "placement": "つなぎ先",
     "account": "アカウント",
+    "meeting": "会議",
 }
 
 ACTION_LABELS = {
@@ -158,6 +161,15 @@ ACTION_LABELS = {
     "assign": "担当の変更",
     "case_note": "支援経過記録の記入",
     "read_notes": "支援経過記録の表示",
+    "meeting_created": "会議の登録",
+    "meeting_member": "会議の構成員の追加",
+    "meeting_case": "会議の議題にする",
+    "meeting_acknowledged": "守秘義務の確認",
+    "meeting_shown": "会議の資料の表示",
+    "meeting_minute": "会議録の記入",
+    "plan_created": "プランの作成",
+    "plan_evaluated": "プランの評価",
+    "plan_closed": "プランの終結",
 } | PLACEMENT_ACTIONS
 
 FIELD_LABELS = {
@@ -243,6 +255,17 @@ FIELD_LABELS = {
     "written_on": "支援のあった日",
     "length": "文字数",
     "shown": "表示した件数",
+    # 会議とプラン
+    "meeting_id": "会議",
+    "meeting_kind": "会議の種類",
+    "member": "構成員",
+    "held_on": "開催日",
+    "title": "会議の名前",
+    "next_review_on": "次回の見直し日",
+    "plan_id": "プラン",
+    "review_on": "見直し日",
+    "evaluated_on": "評価の日",
+    "closed_on": "終結の日",
 }
 
 # What a role other than the coordinator may see of a needs profile: what domain.md §7 lets a host see
@@ -317,6 +340,8 @@ _ENUMS: dict[str, Any] = {
     "end_reason": END_REASONS,
     "host_response": HOST_RESPONSES,
     "tier": {1: "既存事業", 2: "参加支援"},
+    "meeting_kind": LABELS[MeetingKind],
+    "role": LABELS[Role],
 }
 _STATUSES = {
     "resource": LABELS[ResourceStatus],

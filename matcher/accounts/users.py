@@ -21,7 +21,7 @@ from matcher.sql import queries
 SQL = queries("accounts")
 _hasher = PasswordHasher()
 MIN_PASSWORD = 10
-ROLES = ("coordinator", "provider", "admin")
+ROLES = tuple(Role)
 ROLE_LABELS = LABELS[Role]
 _ONLY_HOSTS_LINK = "社会資源に結びつけられるのは受け入れ先（provider）のアカウントだけです"
 
@@ -294,6 +294,7 @@ DEMO_ACCOUNTS = (
     ("coordinator", "coordinator", "demo-coordinator-pass", ()),
     ("host", "provider", "demo-host-pass", ("r01", "r02")),
     ("admin", "admin", "demo-admin-pass", ()),
+    ("kaigi", "member", "demo-member-pass", ()),
 )
 
 

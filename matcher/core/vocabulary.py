@@ -71,6 +71,13 @@ class Role(StrEnum):
     member = "member"  # 支援会議の構成員: sees nothing outside the meetings they belong to (domain.md §9)
 
 
+class MeetingKind(StrEnum):
+    """The two meetings of 社会福祉法 (domain.md §9), which decide what may be shared."""
+
+    shien_kaigi = "shien_kaigi"  # 支援会議 (法第106条の6): with or without consent, under 守秘義務
+    jusoteki_kaigi = "jusoteki_kaigi"  # 重層的支援会議: only with full consent; agrees the plan
+
+
 class Kind(StrEnum):
     """場の種類."""
 
@@ -222,7 +229,13 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "other": "その他",
     },
     HostResponse: {"accepted": "受け入れます", "declined": "辞退します"},
-    Role: {"coordinator": "コーディネーター", "provider": "受け入れ先", "admin": "管理者", "member": "会議の構成員"},
+    MeetingKind: {"shien_kaigi": "支援会議", "jusoteki_kaigi": "重層的支援会議"},
+    Role: {
+        "coordinator": "コーディネーター",
+        "provider": "受け入れ先",
+        "admin": "管理者",
+        "member": "会議の構成員",
+    },
     Kind: {
         "cafe": "コミュニティカフェ・居場所",
         "farm": "農園・農福連携",

@@ -144,6 +144,12 @@ def admin(app: FastAPI) -> Iterator[WebUser]:
 
 
 @pytest.fixture
+def member(app: FastAPI) -> Iterator[WebUser]:
+    """The demo 支援会議 member (kaigi), signed in."""
+    yield from signed_in(app, "member")
+
+
+@pytest.fixture
 def anonymous(app: FastAPI) -> Iterator[TestClient]:
     """A browser that has not signed in."""
     with TestClient(app) as client:

@@ -10,16 +10,16 @@ from fastapi.testclient import TestClient
 from matcher.accounts.users import create_user
 from tests.web.conftest import WebUser, signed_in
 
-ROLES = ("anonymous", "coordinator", "provider", "admin")
-C, P, A = {"coordinator"}, {"provider"}, {"admin"}
-ANY = C | P | A
+ROLES = ("anonymous", "coordinator", "provider", "admin", "member")
+C, P, A, M = {"coordinator"}, {"provider"}, {"admin"}, {"member"}
+ANY = C | P | A  # a 支援会議 member sees nothing outside its meetings (domain.md §9)
 
 # (method, route as FastAPI declares it, concrete path, roles allowed). The host owns r01 and r02.
 MATRIX = [
-    ("GET", "/login", "/login", ANY | {"anonymous"}),
-    ("POST", "/login", "/login", ANY | {"anonymous"}),
-    ("POST", "/logout", "/logout", ANY),
-    ("GET", "/", "/", ANY),
+    ("GET", "/login", "/login", ANY | M | {"anonymous"}),
+    ("POST", "/login", "/login", ANY | M | {"anonymous"}),
+    ("POST", "/logout", "/logout", ANY | M),
+    ("GET", "/", "/", ANY | M),
     ("GET", "/resources", "/resources", ANY),
     ("GET", "/resources/{resource_id}", "/resources/r01", ANY),
     ("GET", "/admin/listings/new", "/admin/listings/new", A),
@@ -84,6 +84,24 @@ MATRIX = [
     ("POST", "/api/provider/referrals/{placement_id}/answer", "/api/provider/referrals/1/answer", P),
     ("GET", "/api/hsds/services", "/api/hsds/services", C | A),
     ("GET", "/api/hsds/services/{service_id}", "/api/hsds/services/none", C | A),
+    # 支援会議・重層的支援会議: meeting 1 is held today; the member belongs to it and has acknowledged it
+    ("GET", "/meetings", "/meetings", C | A),
+    ("POST", "/meetings", "/meetings", C | A),
+    ("GET", "/meetings/{meeting_id}", "/meetings/1", C | A | M),
+    ("POST", "/meetings/{meeting_id}/members", "/meetings/1/members", C | A),
+    ("POST", "/meetings/{meeting_id}/cases", "/meetings/1/cases", C | A),
+    ("POST", "/meetings/{meeting_id}/cases/{profile_id}/minutes", "/meetings/1/cases/p02/minutes", C | A),
+    ("POST", "/meetings/{meeting_id}/acknowledge", "/meetings/1/acknowledge", M),
+    ("POST", "/api/meetings", "/api/meetings", C | A),
+    ("POST", "/api/meetings/{meeting_id}/members", "/api/meetings/1/members", C | A),
+    ("POST", "/api/meetings/{meeting_id}/cases", "/api/meetings/1/cases", C | A),
+    ("POST", "/api/meetings/{meeting_id}/acknowledge", "/api/meetings/1/acknowledge", M),
+    ("GET", "/api/meetings/{meeting_id}/cases", "/api/meetings/1/cases", C | A | M),
+    ("GET", "/profiles/{profile_id}/plans", "/profiles/p02/plans", C),
+    ("POST", "/profiles/{profile_id}/plans", "/profiles/p02/plans", C),
+    ("GET", "/plans/{plan_id}", "/plans/1", C),
+    ("POST", "/plans/{plan_id}/evaluation", "/plans/1/evaluation", C),
+    ("POST", "/plans/{plan_id}/close", "/plans/1/close", C),
 ]
 UNLISTED = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static", "/favicon.ico"}
 
@@ -128,17 +146,26 @@ class Visitor:
 
 @pytest.fixture
 def visitors(app, seeded_conn: psycopg.Connection) -> Iterator[dict[str, Visitor]]:  # type: ignore[no-untyped-def]
+    signed = ("coordinator", "provider", "admin", "member")
     tokens = {
         role: create_user(seeded_conn, name=f"matrix-{role}", role=role, resource_ids=owned)[1]
-        for role, owned in (("coordinator", []), ("provider", ["r01", "r02"]), ("admin", []))
+        for role, owned in (("coordinator", []), ("provider", ["r01", "r02"]), ("admin", []), ("member", []))
     }
+    seeded_conn.execute(
+        "insert into meeting (id, kind, held_on, title, created_by) overriding system value "
+        "values (1, 'shien_kaigi', current_date, '行列の会議', 'matrix')"
+    )
+    seeded_conn.execute(
+        "insert into meeting_member (meeting_id, user_id, added_by, acknowledged_at) "
+        "select 1, id, 'matrix', now() from app_user where name in ('matrix-member', 'kaigi')"
+    )
     seeded_conn.commit()
-    sessions = [signed_in(app, role) for role in ("coordinator", "provider", "admin")]
+    sessions = [signed_in(app, role) for role in signed]
     pages = [next(s) for s in sessions]
     with TestClient(app) as anonymous:
         yield {"anonymous": Visitor("anonymous", anonymous, None)} | {
             page_role: Visitor(page_role, page, tokens[page_role])
-            for page_role, page in zip(("coordinator", "provider", "admin"), pages, strict=True)
+            for page_role, page in zip(signed, pages, strict=True)
         }
     for session in sessions:
         session.close()

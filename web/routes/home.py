@@ -1,12 +1,13 @@
 """The first page after login: the coordinator's dashboard, or the registry for the other roles."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from matcher.accounts.users import Session
+from matcher.meetings.plans import due_plans
 from matcher.placements.alerts import needing_attention
 from matcher.registry.store import LISTING_SORTS, find_resources, listing_areas
 from matcher.reports import dashboard
@@ -14,7 +15,8 @@ from web.deps import Conn, CurrentSettings
 from web.forms import listing_search, other_page_query
 from web.routes.admin import admin_home
 from web.routes.host import host_home
-from web.security import AnySession, page_session
+from web.routes.meetings import member_home
+from web.security import AnySession, Forbidden, page_session
 from web.templating import is_htmx, render
 
 router = APIRouter()
@@ -30,10 +32,16 @@ def start_page(request: Request, conn: Conn, settings: CurrentSettings, session:
             "board": dashboard.build(conn, settings, me=session.user.id),
             "alerts": alerts,
             "now": datetime.now().astimezone(),
+            "plans_due": due_plans(conn, today=date.today()),
+            "today": date.today(),
         }
         return render(request, "dashboard/page.html", context)
     if session.user.role == "provider":
         return host_home(request, conn, session)
+    if session.user.role == "member":
+        return member_home(request, conn, settings, session)
+    if session.user.role != "admin":
+        raise Forbidden()
     return admin_home(request, conn, settings, session)
 
 

@@ -1,0 +1,405 @@
+"""支援会議 and 重層的支援会議 (domain.md §9): who may be put on which meeting's agenda, and who may see it.
+
+The kind of meeting decides what may be shared. A 支援会議 (社会福祉法第106条の6) discusses anyone the
+municipality is worried about, with or without consent, because every member is bound by 守秘義務; a
+重層的支援会議 discusses only people whose consent is `full`, and consent is read again at every showing,
+so a case whose consent was withdrawn afterwards is no longer shown there.
+
+A member (role `member`) sees a case only when all three hold: they belong to the meeting, they have
+acknowledged its confidentiality, and the meeting is open (from its date until
+`meeting_access_days` after it). Every showing of a case is audited, for every reader.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import psycopg
+from psycopg.rows import class_row, dict_row
+
+from matcher.accounts import audit
+from matcher.accounts.users import User
+from matcher.config import Settings
+from matcher.core.fields import clean_text
+from matcher.core.vocabulary import Consent, MeetingKind, Role, label
+from matcher.errors import Conflict, Invalid, NotAllowed, NotFound
+from matcher.profiles.pii import refuse_pii
+from matcher.sql import queries
+
+SQL = queries("meetings")
+MAX_TITLE = 200
+MAX_MINUTE = 4000
+EARLIEST = date(2000, 1, 1)
+# Which consents each kind of meeting may discuss (domain.md §9).
+ALLOWED_CONSENTS: dict[MeetingKind, frozenset[Consent]] = {
+    MeetingKind.shien_kaigi: frozenset(Consent),
+    MeetingKind.jusoteki_kaigi: frozenset({Consent.full}),
+}
+ORGANISERS = (Role.coordinator, Role.admin)
+CONFIDENTIALITY = (
+    "この会議で知った情報は、社会福祉法第106条の6第5項の守秘義務の対象です。"
+    "会議の目的以外に使わず、構成員以外に漏らしません（違反には罰則があります）。"
+)
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """One meeting."""
+
+    id: int
+    kind: str
+    held_on: date
+    title: str
+    created_by: str
+    created_at: datetime
+
+    @property
+    def kind_label(self) -> str:
+        """支援会議 or 重層的支援会議."""
+        return label(self.kind, MeetingKind)
+
+    def open_until(self, settings: Settings) -> date:
+        """The last day its members may see its cases."""
+        return self.held_on + timedelta(days=settings.meeting_access_days)
+
+    def is_open(self, settings: Settings, today: date) -> bool:
+        """From the meeting's date until meeting_access_days after it."""
+        return self.held_on <= today <= self.open_until(settings)
+
+    def allows(self, consent: str) -> bool:
+        """Whether a person with this consent may be discussed at this kind of meeting."""
+        return Consent(consent) in ALLOWED_CONSENTS[MeetingKind(self.kind)]
+
+
+@dataclass(frozen=True)
+class MeetingRow(Meeting):
+    """A meeting in the organisers' list."""
+
+    members: int = 0
+    cases: int = 0
+
+
+@dataclass(frozen=True)
+class MemberMeeting(Meeting):
+    """A meeting as one of its members sees it in their list."""
+
+    acknowledged_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member of a meeting."""
+
+    id: int
+    name: str
+    acknowledged_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """A profile on the agenda, with its consent as it is now."""
+
+    profile_id: str
+    consent: str
+    age_band: str
+    area: str
+    stage: int
+    status: str
+    added_at: datetime
+    shown: bool = True  # False: a 重層的支援会議 whose person has since withdrawn full consent
+
+
+@dataclass(frozen=True)
+class Minute:
+    """One 会議録 entry for a case."""
+
+    id: int
+    meeting_id: int
+    profile_id: str
+    shared: str
+    actions: str
+    next_review_on: date | None
+    written_by: str
+    written_at: datetime
+
+
+@dataclass
+class Access:
+    """What one reader may see of one meeting, and why not when they may not."""
+
+    meeting: Meeting
+    may_see_cases: bool
+    member: bool = False
+    acknowledged_at: datetime | None = None
+    refusal: str = ""
+
+
+def _organiser(user: User) -> None:
+    if user.role not in ORGANISERS:
+        raise NotAllowed("会議を作り、構成員や議題を決められるのはコーディネーターと管理者です")
+
+
+def get_meeting(conn: psycopg.Connection, meeting_id: int) -> Meeting:
+    """One meeting, or NotFound."""
+    with conn.cursor(row_factory=class_row(Meeting)) as cur:
+        meeting = cur.execute(SQL.get, {"id": meeting_id}).fetchone()
+    if meeting is None:
+        raise NotFound(f"会議 {meeting_id} はありません")
+    return meeting
+
+
+def _title(text: str) -> str:
+    title = str(clean_text(text))
+    if not title:
+        raise Invalid("会議の名前を書いてください", field="title")
+    if len(title) > MAX_TITLE:
+        raise Invalid(f"会議の名前は{MAX_TITLE}文字までにしてください", field="title")
+    refuse_pii(title=title)
+    return title
+
+
+def create_meeting(conn: psycopg.Connection, *, kind: str, held_on: date, title: str, by: User) -> Meeting:
+    """A new meeting of either kind, audited."""
+    _organiser(by)
+    if kind not in set(MeetingKind):
+        raise Invalid("会議の種類は支援会議か重層的支援会議です", field="kind")
+    if held_on < EARLIEST:
+        raise Invalid(f"開催日は{EARLIEST:%Y年}以降にしてください", field="held_on")
+    params = {"kind": kind, "held_on": held_on, "title": _title(title), "created_by": by.name}
+    with conn.transaction(), conn.cursor(row_factory=class_row(Meeting)) as cur:
+        meeting = cur.execute(SQL.create, params).fetchone()
+        assert meeting is not None
+        audit.record(
+            conn,
+            actor=by.name,
+            action="meeting_created",
+            entity="meeting",
+            entity_id=str(meeting.id),
+            after={"meeting_kind": kind, "held_on": held_on, "title": meeting.title},
+        )
+    return meeting
+
+
+def recent_meetings(conn: psycopg.Connection, *, limit: int = 200) -> list[MeetingRow]:
+    """Meetings for the organisers' list, newest date first."""
+    with conn.cursor(row_factory=class_row(MeetingRow)) as cur:
+        return cur.execute(SQL.recent, {"limit": limit}).fetchall()
+
+
+def meetings_of_member(conn: psycopg.Connection, user: User) -> list[MemberMeeting]:
+    """The meetings a member belongs to, newest first."""
+    with conn.cursor(row_factory=class_row(MemberMeeting)) as cur:
+        return cur.execute(SQL.of_member, {"user_id": user.id}).fetchall()
+
+
+def meetings_of_profile(conn: psycopg.Connection, profile_id: str) -> list[Meeting]:
+    """The meetings a profile was on the agenda of (for the coordinator's view of the person)."""
+    with conn.cursor(row_factory=class_row(Meeting)) as cur:
+        return cur.execute(SQL.of_profile, {"profile_id": profile_id}).fetchall()
+
+
+def add_member(conn: psycopg.Connection, *, meeting_id: int, name: str, by: User) -> Member:
+    """Adds a `member` account to a meeting by its name (adding it again changes nothing)."""
+    _organiser(by)
+    name = str(clean_text(name))
+    with conn.transaction():
+        get_meeting(conn, meeting_id)
+        with conn.cursor(row_factory=dict_row) as cur:
+            account = cur.execute(SQL.account, {"name": name}).fetchone()
+        if account is None:
+            raise NotFound(f"有効なアカウント「{name}」はありません")
+        if account["role"] != Role.member:
+            raise Invalid(
+                "会議に加えられるのは会議の構成員（member）のアカウントだけです"
+                "（コーディネーターと管理者は初めからすべての会議を見られます）",
+                field="name",
+            )
+        params = {"meeting_id": meeting_id, "user_id": account["id"], "added_by": by.name}
+        if conn.execute(SQL.add_member, params).fetchone():
+            audit.record(
+                conn,
+                actor=by.name,
+                action="meeting_member",
+                entity="meeting",
+                entity_id=str(meeting_id),
+                after={"member": account["name"]},
+            )
+    return next(m for m in members_of(conn, meeting_id) if m.id == account["id"])
+
+
+def members_of(conn: psycopg.Connection, meeting_id: int) -> list[Member]:
+    """A meeting's members and whether each has acknowledged its confidentiality."""
+    with conn.cursor(row_factory=class_row(Member)) as cur:
+        return cur.execute(SQL.members, {"meeting_id": meeting_id}).fetchall()
+
+
+def member_choices(conn: psycopg.Connection, meeting_id: int) -> list[str]:
+    """Enabled member accounts that could still be added."""
+    return [row[0] for row in conn.execute(SQL.member_choices, {"meeting_id": meeting_id})]
+
+
+def add_case(conn: psycopg.Connection, *, meeting_id: int, profile_id: str, by: User) -> AgendaItem:
+    """Puts a profile on the agenda, if the kind of meeting allows its consent (else Conflict)."""
+    _organiser(by)
+    profile_id = str(clean_text(profile_id))
+    with conn.transaction():
+        meeting = get_meeting(conn, meeting_id)
+        row = conn.execute(SQL.profile_consent, {"profile_id": profile_id}).fetchone()
+        if row is None:
+            raise NotFound(f"ニーズプロファイル「{profile_id}」はありません")
+        if not meeting.allows(row[0]):
+            raise Conflict(
+                f"重層的支援会議で話し合えるのは、本人同意が「{label(Consent.full)}」の方だけです"
+                f"（{profile_id} の同意は「{label(row[0], Consent)}」）。"
+                "同意のない方は支援会議で取り上げてください",
+                field="profile_id",
+            )
+        params = {"meeting_id": meeting_id, "profile_id": profile_id, "added_by": by.name}
+        if conn.execute(SQL.add_case, params).fetchone():
+            audit.record(
+                conn,
+                actor=by.name,
+                action="meeting_case",
+                entity="profile",
+                entity_id=profile_id,
+                after={"meeting_id": meeting_id, "consent": row[0]},
+            )
+    return next(item for item in agenda(conn, meeting) if item.profile_id == profile_id)
+
+
+def agenda(conn: psycopg.Connection, meeting: Meeting) -> list[AgendaItem]:
+    """The agenda, each case marked shown or not by the person's consent as it is now."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(SQL.cases, {"meeting_id": meeting.id}).fetchall()
+    return [AgendaItem(**row, shown=meeting.allows(row["consent"])) for row in rows]
+
+
+def acknowledge(conn: psycopg.Connection, *, meeting_id: int, user: User) -> datetime:
+    """Records a member's 守秘義務の確認 for one meeting (the first one counts), audited."""
+    if user.role != Role.member:
+        raise NotAllowed("守秘義務の確認は会議の構成員がするものです")
+    with conn.transaction():
+        row = conn.execute(SQL.acknowledge, {"meeting_id": meeting_id, "user_id": user.id}).fetchone()
+        if row is None:  # not a member, or no such meeting: the same answer, nothing revealed
+            raise NotAllowed("この会議の構成員ではありません")
+        audit.record(
+            conn,
+            actor=user.name,
+            action="meeting_acknowledged",
+            entity="meeting",
+            entity_id=str(meeting_id),
+        )
+    acknowledged: datetime = row[0]
+    return acknowledged
+
+
+def access(
+    conn: psycopg.Connection, *, meeting_id: int, reader: User, settings: Settings, today: date
+) -> Access:
+    """What a reader may see of a meeting. Organisers see everything; a member sees the cases only when
+    a member of it, acknowledged and open; anyone else is refused (NotAllowed, nothing revealed)."""
+    if reader.role in ORGANISERS:
+        return Access(get_meeting(conn, meeting_id), may_see_cases=True)
+    if reader.role != Role.member:
+        raise NotAllowed("会議の資料を見られるのは会議の構成員とコーディネーター・管理者です")
+    row = conn.execute(SQL.membership, {"meeting_id": meeting_id, "user_id": reader.id}).fetchone()
+    if row is None:
+        raise NotAllowed("この会議の構成員ではありません")
+    meeting = get_meeting(conn, meeting_id)
+    acknowledged_at = row[0]
+    refusal = ""
+    if acknowledged_at is None:
+        refusal = "守秘義務の確認がまだです。確認すると議題の資料が表示されます"
+    elif today < meeting.held_on:
+        refusal = f"資料は開催日（{meeting.held_on:%Y年%-m月%-d日}）から見られます"
+    elif not meeting.is_open(settings, today):
+        refusal = f"資料を見られる期間（{meeting.open_until(settings):%Y年%-m月%-d日}まで）は終わりました"
+    return Access(meeting, not refusal, member=True, acknowledged_at=acknowledged_at, refusal=refusal)
+
+
+def shown_cases(
+    conn: psycopg.Connection, *, meeting_id: int, reader: User, settings: Settings, today: date
+) -> tuple[Access, list[AgendaItem]]:
+    """The agenda a reader may see now (NotAllowed with the reason when they may not see it), every
+    shown case audited against the person's profile."""
+    seen = access(conn, meeting_id=meeting_id, reader=reader, settings=settings, today=today)
+    if not seen.may_see_cases:
+        raise NotAllowed(seen.refusal)
+    items = agenda(conn, seen.meeting)
+    with conn.transaction():
+        for item in items:
+            if item.shown:
+                audit.record(
+                    conn,
+                    actor=reader.name,
+                    action="meeting_shown",
+                    entity="profile",
+                    entity_id=item.profile_id,
+                    after={"meeting_id": meeting_id, "role": reader.role},
+                )
+    return seen, items
+
+
+def on_agenda(conn: psycopg.Connection, *, meeting_id: int, profile_id: str) -> bool:
+    """Whether a profile is on a meeting's agenda."""
+    row = conn.execute(SQL.on_agenda, {"meeting_id": meeting_id, "profile_id": profile_id}).fetchone()
+    return bool(row and row[0])
+
+
+def _minute_text(value: str, field_name: str) -> str:
+    text = str(clean_text(value))
+    if len(text) > MAX_MINUTE:
+        raise Invalid(f"{MAX_MINUTE}文字までにしてください（いま{len(text)}文字）", field=field_name)
+    refuse_pii(**{field_name: text})
+    return text
+
+
+def add_minute(
+    conn: psycopg.Connection,
+    *,
+    meeting_id: int,
+    profile_id: str,
+    shared: str,
+    actions: str,
+    next_review_on: date | None,
+    by: User,
+) -> Minute:
+    """Adds a 会議録 entry for a case on the agenda (PII-guarded like every text), audited."""
+    _organiser(by)
+    shared_text, actions_text = _minute_text(shared, "shared"), _minute_text(actions, "actions")
+    if not shared_text and not actions_text:
+        raise Invalid("共有したことか役割分担のどちらかを書いてください", field="shared")
+    with conn.transaction():
+        meeting = get_meeting(conn, meeting_id)
+        if next_review_on is not None and next_review_on < meeting.held_on:
+            raise Invalid("次回の見直し日は開催日より後にしてください", field="next_review_on")
+        if not on_agenda(conn, meeting_id=meeting_id, profile_id=profile_id):
+            raise NotFound(f"{profile_id} はこの会議の議題にありません")
+        params = {
+            "meeting_id": meeting_id,
+            "profile_id": profile_id,
+            "shared": shared_text,
+            "actions": actions_text,
+            "next_review_on": next_review_on,
+            "written_by": by.name,
+        }
+        with conn.cursor(row_factory=class_row(Minute)) as cur:
+            minute = cur.execute(SQL.add_minute, params).fetchone()
+        assert minute is not None
+        audit.record(
+            conn,
+            actor=by.name,
+            action="meeting_minute",
+            entity="profile",
+            entity_id=profile_id,
+            after={"meeting_id": meeting_id, "next_review_on": next_review_on},
+        )
+    return minute
+
+
+def minutes_of(conn: psycopg.Connection, meeting_id: int) -> dict[str, list[Minute]]:
+    """A meeting's 会議録 by profile."""
+    by_case: dict[str, list[Minute]] = {}
+    with conn.cursor(row_factory=class_row(Minute)) as cur:
+        for minute in cur.execute(SQL.minutes, {"meeting_id": meeting_id}):
+            by_case.setdefault(minute.profile_id, []).append(minute)
+    return by_case
