@@ -3,7 +3,7 @@ no sideways scrolling, a navigation whose links stay readable, and no serious or
 violation. Screenshots under tests/artifacts/a11y-*.png."""
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
@@ -12,9 +12,10 @@ from axe_playwright_python.sync_playwright import Axe
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from matcher.accounts.users import DEMO_ACCOUNTS, ensure_demo_accounts
+from matcher.accounts.users import DEMO_ACCOUNTS, User, account_id, ensure_demo_accounts
 from matcher.config import Settings
 from matcher.core.vocabulary import Consent
+from matcher.meetings import plans, service
 from matcher.placements.service import advance, confirm
 from matcher.profiles.service import set_consent
 from tests.web.browser import ARGS, CHROMIUM, shot, sign_in
@@ -36,8 +37,13 @@ PAGES = {
         "/resources",
         "/resources/r01",
         "/placements/1/sheet",  # the referral sheet of p02 → r02
+        "/meetings",
+        "/meetings/1",  # a 重層的支援会議 with p02 on its agenda
+        "/profiles/p02/plans",
+        "/plans/1",
     ],
     "provider": ["/", "/host/listings/r02"],
+    "member": ["/", "/meetings/1"],
     "admin": [
         "/",
         "/admin/imports",
@@ -81,6 +87,40 @@ def referred_placement(conn: psycopg.Connection, settings: Settings) -> None:
     set_consent(conn, profile_id="p02", consent=Consent.full, consent_date=date.today(), actor="coordinator")
     placement = confirm(conn, settings, profile_id="p02", resource_id="r02", actor="coordinator")
     advance(conn, placement_id=placement.id, action="refer", actor="coordinator", host_note="午後の見学から")
+    conn.commit()
+
+
+def meeting_and_plan(conn: psycopg.Connection) -> None:
+    """Meeting 1, a 重層的支援会議 held today with p02 on its agenda and the demo member (acknowledged),
+    minutes, and plan 1 it agreed."""
+    coordinator = User(account_id(conn, "coordinator"), "coordinator", "coordinator")
+    member = User(account_id(conn, "kaigi"), "kaigi", "member")
+    meeting = service.create_meeting(
+        conn, kind="jusoteki_kaigi", held_on=date.today(), title="重層的支援会議（12月）", by=coordinator
+    )
+    service.add_member(conn, meeting_id=meeting.id, name="kaigi", by=coordinator)
+    service.add_case(conn, meeting_id=meeting.id, profile_id="p02", by=coordinator)
+    service.acknowledge(conn, meeting_id=meeting.id, user=member)
+    service.add_minute(
+        conn,
+        meeting_id=meeting.id,
+        profile_id="p02",
+        shared="外出の機会を増やしたい",
+        actions="社協が見学に同行する",
+        next_review_on=date.today() + timedelta(days=30),
+        by=coordinator,
+    )
+    plans.create_plan(
+        conn,
+        profile_id="p02",
+        meeting_id=meeting.id,
+        goals="週1回、決まった場所に外出する",
+        support="社協が初回に同行する",
+        review_on=date.today() + timedelta(days=3),
+        placement_ids=[1],
+        by=coordinator,
+        today=date.today(),
+    )
     conn.commit()
 
 
@@ -131,6 +171,7 @@ def test_every_page_fits_a_phone_and_passes_axe(
     live_server: str, browser: Browser, seeded_conn: psycopg.Connection, seeded_settings: Settings
 ) -> None:
     referred_placement(seeded_conn, seeded_settings)
+    meeting_and_plan(seeded_conn)
     found = []
     for role in PAGES:
         found += visit_all(browser, live_server, role)
