@@ -5,6 +5,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -227,7 +228,7 @@ def render_proposals(result: Any, top: int) -> list[str]:
 
 @user_app.command("create")
 def user_create(
-    role: Annotated[str, typer.Option(help="coordinator / provider / admin")],
+    role: Annotated[str, typer.Option(help="coordinator / provider / admin / member（支援会議の構成員）")],
     name: Annotated[str, typer.Option(help="アカウント名（ログイン名）")],
     resource: Annotated[
         list[str] | None, typer.Option(help="受け入れ先が編集できる社会資源の id（複数可）")
@@ -473,14 +474,17 @@ def demo_accounts(
         int | None, typer.Option(help="serve が待ち受けるポート（表示用、既定は MATCHER_PORT）")
     ] = None,
 ) -> None:
-    """デモ用のアカウント（コーディネーター・受け入れ先・管理者）を作り、ログイン情報を表示します。"""
+    """デモ用のアカウント（コーディネーター・受け入れ先・管理者・会議の構成員）とデモの支援会議を作り、
+    ログイン情報を表示します。"""
     from matcher.accounts.users import ROLE_LABELS, ensure_demo_accounts
+    from matcher.meetings.service import ensure_demo_meeting
 
     settings = get_settings()
     if not settings.demo:
         fail(["デモ用アカウントはデモ（MATCHER_DEMO=1、make demo）のときだけ作れます"])
     with db.connect(settings) as conn:
         accounts = ensure_demo_accounts(conn)
+        ensure_demo_meeting(conn, today=date.today())
     host, port = host or settings.host, port or settings.port
     typer.echo(f"デモ用アカウント（http://{host}:{port}/login）:")
     for name, role, password, resources in accounts:
@@ -565,4 +569,36 @@ def restore(
         fail([str(exc)])
     typer.echo(f"復元しました: {summary.path}（{summary.figures()}）")
     for line in summary.table_lines() + summary.notes:
+        typer.echo(line)
+
+
+report_app = typer.Typer(help="自治体への報告（実績）", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("kpi")
+def report_kpi(
+    fiscal_year: Annotated[
+        int | None,
+        typer.Option(min=2000, max=2100, help="年度（例: 2026 は 2026-04-01〜2027-03-31）。省略時は今年度"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON で出力")] = False,
+) -> None:
+    """年度の実績（domain.md §10 の指標）と月別の内訳、管理者が決めた目標と達成率を出します。"""
+    from datetime import datetime
+
+    from matcher.errors import Invalid
+    from matcher.reports import kpi
+
+    year = fiscal_year if fiscal_year is not None else kpi.fiscal_year_of(datetime.now(kpi.JST))
+    try:
+        with db.connect(get_settings()) as conn:
+            result = kpi.report(conn, fiscal_year=year)
+            goals = kpi.targets(conn, fiscal_year=year)
+    except (Invalid, db.DatabaseError) as exc:
+        fail([str(exc)])
+    if as_json:
+        sys.stdout.write(json.dumps(result.document(), ensure_ascii=False) + "\n")
+        return
+    for line in kpi.text_table(result, goals):
         typer.echo(line)

@@ -130,6 +130,7 @@ ENTITY_LABELS = {
     "placement": "つなぎ先",
     "account": "アカウント",
     "meeting": "会議",
+    "kpi_target": "実績の目標",
 }
 
 ACTION_LABELS = {
@@ -170,6 +171,7 @@ ACTION_LABELS = {
     "plan_created": "プランの作成",
     "plan_evaluated": "プランの評価",
     "plan_closed": "プランの終結",
+    "set_kpi_target": "実績の目標を設定",
 } | PLACEMENT_ACTIONS
 
 FIELD_LABELS = {
@@ -266,6 +268,7 @@ FIELD_LABELS = {
     "review_on": "見直し日",
     "evaluated_on": "評価の日",
     "closed_on": "終結の日",
+    "target": "目標",
 }
 
 # What a role other than the coordinator may see of a needs profile: what domain.md §7 lets a host see

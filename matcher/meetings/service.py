@@ -403,3 +403,22 @@ def minutes_of(conn: psycopg.Connection, meeting_id: int) -> dict[str, list[Minu
         for minute in cur.execute(SQL.minutes, {"meeting_id": meeting_id}):
             by_case.setdefault(minute.profile_id, []).append(minute)
     return by_case
+
+
+DEMO_MEETING = "デモ: 支援会議（中央圏域）"
+
+
+def ensure_demo_meeting(conn: psycopg.Connection, *, today: date) -> None:
+    """For the demo: a 支援会議 held today with the demo member on it (not yet acknowledged) and two
+    people who have not consented to sharing (what a 支援会議 is for). Nothing when one exists."""
+    if any(m.title == DEMO_MEETING for m in recent_meetings(conn)):
+        return
+    organiser = conn.execute(SQL.account, {"name": "coordinator"}).fetchone()
+    if organiser is None:
+        return
+    by = User(int(organiser[0]), str(organiser[1]), str(organiser[2]))
+    meeting = create_meeting(conn, kind=MeetingKind.shien_kaigi, held_on=today, title=DEMO_MEETING, by=by)
+    add_member(conn, meeting_id=meeting.id, name="kaigi", by=by)
+    for profile_id in ("p09", "p21"):
+        if conn.execute(SQL.profile_consent, {"profile_id": profile_id}).fetchone():
+            add_case(conn, meeting_id=meeting.id, profile_id=profile_id, by=by)

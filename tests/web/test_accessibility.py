@@ -41,6 +41,7 @@ PAGES = {
         "/meetings/1",  # a 重層的支援会議 with p02 on its agenda
         "/profiles/p02/plans",
         "/plans/1",
+        "/reports/kpi",
     ],
     "provider": ["/", "/host/listings/r02"],
     "member": ["/", "/meetings/1"],
@@ -55,6 +56,8 @@ PAGES = {
         "/admin/listings/r01/edit",
         "/resources",
         "/resources/r01",
+        "/reports/kpi?fiscal_year=2025",
+        "/meetings",
         "/no-such-page",
     ],
 }

@@ -102,6 +102,12 @@ MATRIX = [
     ("GET", "/plans/{plan_id}", "/plans/1", C),
     ("POST", "/plans/{plan_id}/evaluation", "/plans/1/evaluation", C),
     ("POST", "/plans/{plan_id}/close", "/plans/1/close", C),
+    # 実績 (domain.md §10)
+    ("GET", "/api/reports/kpi", "/api/reports/kpi?fiscal_year=2025", C | A),
+    ("GET", "/reports/kpi", "/reports/kpi", C | A),
+    ("POST", "/reports/kpi/targets", "/reports/kpi/targets", A),
+    ("GET", "/reports/kpi.csv", "/reports/kpi.csv", C | A),
+    ("GET", "/reports/kpi.xlsx", "/reports/kpi.xlsx", C | A),
 ]
 UNLISTED = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static", "/favicon.ico"}
 

@@ -215,3 +215,12 @@ def test_minutes_are_pii_guarded_and_keep_what_was_typed(
     assert written.status_code == 303
     page = coordinator.get(meeting_page)
     assert "社協が訪問する" in page.text and "2099-01-10" in page.text
+
+
+def test_the_demo_has_a_shien_kaigi_for_its_member(seeded_cli: Cli, member: WebUser) -> None:
+    for _ in range(2):  # safe to run again: one demo meeting
+        result = seeded_cli("demo-accounts")
+        assert result.exit_code == 0, result.stderr
+        assert "kaigi" in result.stdout and "demo-member-pass" in result.stdout
+    home = member.get("/")
+    assert home.text.count("デモ: 支援会議（中央圏域）") == 1 and "守秘義務の確認がまだです" in home.text
