@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Cli
-from tests.web.conftest import WebUser, api_token, audited_actions
+from tests.web.conftest import WebUser, api_token, audited_actions, signed_in
 
 NARRATIVE_P02 = "大学卒業後に就職した会社を半年で辞めてから"  # p02: consent none
 NARRATIVE_P09 = "80代の母親の介護のために仕事を辞め"  # p09: consent meeting_only
@@ -217,10 +217,12 @@ def test_minutes_are_pii_guarded_and_keep_what_was_typed(
     assert "社協が訪問する" in page.text and "2099-01-10" in page.text
 
 
-def test_the_demo_has_a_shien_kaigi_for_its_member(seeded_cli: Cli, member: WebUser) -> None:
+def test_the_demo_has_a_shien_kaigi_for_its_member(seeded_cli: Cli, app) -> None:  # type: ignore[no-untyped-def]
     for _ in range(2):  # safe to run again: one demo meeting
         result = seeded_cli("demo-accounts")
         assert result.exit_code == 0, result.stderr
         assert "kaigi" in result.stdout and "demo-member-pass" in result.stdout
-    home = member.get("/")
+    session = signed_in(app, "member")  # signed in after the demo passwords were reset
+    home = next(session).get("/")
+    session.close()
     assert home.text.count("デモ: 支援会議（中央圏域）") == 1 and "守秘義務の確認がまだです" in home.text
