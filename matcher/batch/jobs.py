@@ -7,7 +7,7 @@ import traceback
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import psycopg
 from psycopg.rows import dict_row
@@ -34,11 +34,41 @@ PHASES = {
     "rejected": "誤りがあるため取り込みませんでした（何も書き込んでいません）",
     "failed": "途中で失敗しました",
 }
+IMPORT_ENDS = ("done", "rejected", "failed")
+BATCH_ENDS = ("done", "busy", "failed")
+
+
+class _Progress:
+    """What a page polls of a background job, an import or a batch: its phase and how far it got."""
+
+    phases: ClassVar[dict[str, str]]
+    ends: ClassVar[tuple[str, ...]]
+    phase: str
+    total: int
+    done: int
+
+    @property
+    def finished(self) -> bool:
+        """True when nothing more will happen."""
+        return self.phase in self.ends
+
+    @property
+    def percent(self) -> int:
+        """Progress of the current phase, 0–100."""
+        return 100 if self.phase == "done" else int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def phase_label(self) -> str:
+        """The phase in Japanese."""
+        return self.phases[self.phase]
 
 
 @dataclass
-class ImportJob:
+class ImportJob(_Progress):
     """One uploaded file on its way into the database."""
+
+    phases: ClassVar[dict[str, str]] = PHASES
+    ends: ClassVar[tuple[str, ...]] = IMPORT_ENDS
 
     id: str
     kind: str
@@ -53,23 +83,6 @@ class ImportJob:
     finished_at: datetime | None = None
     lock_key: int | None = None  # the advisory lock (JOB_LOCK, lock_key) held while it runs
 
-    @property
-    def finished(self) -> bool:
-        """True when nothing more will happen."""
-        return self.phase in IMPORT_ENDS
-
-    @property
-    def percent(self) -> int:
-        """Progress of the current phase, 0–100."""
-        if self.phase in ("done",):
-            return 100
-        return int(100 * self.done / self.total) if self.total else 0
-
-    @property
-    def phase_label(self) -> str:
-        """The phase in Japanese."""
-        return PHASES[self.phase]
-
 
 SQL = queries("jobs")
 # A running job holds the advisory lock (JOB_LOCK, its lock_key) on a session of its own, opened before
@@ -78,8 +91,6 @@ SQL = queries("jobs")
 JOB_LOCK = 7100003
 # A job from before the locks (no lock_key) that nothing has been heard of for this long died.
 SILENT_MINUTES = 30
-IMPORT_ENDS = ("done", "rejected", "failed")
-BATCH_ENDS = ("done", "busy", "failed")
 LOST = "中断しました。処理していたサーバーが途中で止まりました。ファイルをもう一度取り込んでください"
 
 
@@ -309,8 +320,11 @@ BATCH_PHASES = {
 
 
 @dataclass
-class BatchJob:
+class BatchJob(_Progress):
     """A weekly batch started from the admin console."""
+
+    phases: ClassVar[dict[str, str]] = BATCH_PHASES
+    ends: ClassVar[tuple[str, ...]] = BATCH_ENDS
 
     week: str
     actor: str
@@ -322,21 +336,6 @@ class BatchJob:
     id: str = field(default_factory=lambda: f"batch-{uuid.uuid4().hex[:12]}")
     kind: str = "batch"
     lock_key: int | None = None  # the advisory lock (JOB_LOCK, lock_key) held while it runs
-
-    @property
-    def finished(self) -> bool:
-        """True when nothing more will happen."""
-        return self.phase in BATCH_ENDS
-
-    @property
-    def percent(self) -> int:
-        """Progress of the current phase, 0–100."""
-        return 100 if self.phase == "done" else int(100 * self.done / self.total) if self.total else 0
-
-    @property
-    def phase_label(self) -> str:
-        """The phase in Japanese."""
-        return BATCH_PHASES[self.phase]
 
 
 def latest_batch(conn: psycopg.Connection) -> BatchJob | None:

@@ -2,6 +2,7 @@
 previous step; a planned 見学 date the host sees; the person's つながり rating at the start and after."""
 
 from datetime import date, timedelta
+from functools import partial
 
 import psycopg
 import pytest
@@ -43,44 +44,16 @@ def test_a_step_may_be_back_dated_with_a_reason_but_not_into_the_future_or_befor
     seeded_conn: psycopg.Connection, seeded_settings: Settings
 ) -> None:
     pid = referred(seeded_conn, seeded_settings)
-    override = {"override_reason": "電話で調整済み"}
-    with pytest.raises(PlacementError, match="理由を入れてください"):
-        advance(
-            seeded_conn,
-            placement_id=pid,
-            action="trial",
-            actor="c1",
-            on=TODAY - timedelta(days=2),
-            **override,
-        )
-    with pytest.raises(PlacementError, match="未来の日付"):
-        advance(
-            seeded_conn,
-            placement_id=pid,
-            action="trial",
-            actor="c1",
-            on=TODAY + timedelta(days=1),
-            **override,
-        )
-    with pytest.raises(PlacementError, match="より前の日付にはできません"):
-        advance(
-            seeded_conn,
-            placement_id=pid,
-            action="trial",
-            actor="c1",
-            on=TODAY - timedelta(days=20),
-            dated_reason="記録漏れ",
-            **override,
-        )
-    placement = advance(
-        seeded_conn,
-        placement_id=pid,
-        action="trial",
-        actor="c1",
-        on=TODAY - timedelta(days=2),
-        dated_reason="記録漏れ",
-        **override,
+    trial_on = partial(
+        advance, seeded_conn, placement_id=pid, action="trial", actor="c1", override_reason="電話で調整済み"
     )
+    with pytest.raises(PlacementError, match="理由を入れてください"):
+        trial_on(on=TODAY - timedelta(days=2))
+    with pytest.raises(PlacementError, match="未来の日付"):
+        trial_on(on=TODAY + timedelta(days=1))
+    with pytest.raises(PlacementError, match="より前の日付にはできません"):
+        trial_on(on=TODAY - timedelta(days=20), dated_reason="記録漏れ")
+    placement = trial_on(on=TODAY - timedelta(days=2), dated_reason="記録漏れ")
     assert placement.trial_at is not None and placement.trial_at.astimezone().date() == TODAY - timedelta(
         days=2
     )

@@ -162,6 +162,20 @@ def api_client(seeded_settings: Settings) -> Iterator[TestClient]:
         yield test_client
 
 
+def consent_p02(conn: psycopg.Connection) -> None:
+    """Demo profile p02 gives full consent, which a placement needs."""
+    conn.execute("update needs_profile set consent = 'full' where id = 'p02'")
+    conn.commit()
+
+
+def confirm_p02_at_r02(coordinator: WebUser, conn: psycopg.Connection) -> int:
+    """p02 consents and the coordinator confirms r02 for them on the profile page; the placement's id."""
+    consent_p02(conn)
+    coordinator.post("/profiles/p02/confirm", {"resource_id": "r02"}, htmx=True)
+    (pid,) = conn.execute("select id from placement where profile_id = 'p02'").fetchone()
+    return int(pid)
+
+
 def audited_actions(
     conn: psycopg.Connection, entity: str, entity_id: str, actor: str | None = None
 ) -> list[str]:

@@ -6,7 +6,7 @@ import psycopg
 from fastapi.testclient import TestClient
 
 from tests.profiles.test_pii import PROFILE
-from tests.web.conftest import api_token
+from tests.web.conftest import api_token, consent_p02
 
 
 def test_resources_read_and_replace_with_hosts_limited_to_their_own(
@@ -134,8 +134,7 @@ def test_placements_conflicts_and_the_hosts_referrals(
 
 def test_api_lifecycle_and_follow_ups(api_client: TestClient, seeded_cli, seeded_conn) -> None:
     headers = api_token(seeded_cli, "coordinator", "c4")
-    seeded_conn.execute("update needs_profile set consent = 'full' where id = 'p02'")
-    seeded_conn.commit()
+    consent_p02(seeded_conn)
     pid = api_client.post(
         "/api/placements", headers=headers, json={"profile_id": "p02", "resource_id": "r02"}
     ).json()["id"]

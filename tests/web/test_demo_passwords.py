@@ -22,12 +22,19 @@ def _login(client: TestClient, name: str, password: str) -> tuple[int, str]:
     return response.status_code, response.text
 
 
-def test_outside_the_demo_a_demo_password_is_refused_and_a_real_one_works(
-    seeded_settings: Settings, seeded_conn: psycopg.Connection
-) -> None:
+@pytest.fixture
+def demo_login(seeded_conn: psycopg.Connection) -> tuple[str, str]:
+    """The first demo account's name and the password the README prints for it, the accounts created."""
     ensure_demo_accounts(seeded_conn)
     seeded_conn.commit()
     name, _role, password, _ = DEMO_ACCOUNTS[0]
+    return name, password
+
+
+def test_outside_the_demo_a_demo_password_is_refused_and_a_real_one_works(
+    seeded_settings: Settings, seeded_conn: psycopg.Connection, demo_login: tuple[str, str]
+) -> None:
+    name, password = demo_login
     production = seeded_settings.model_copy(update={"demo": False})
     with TestClient(create_app(production)) as client:
         status, text = _login(client, name, password)
@@ -41,12 +48,8 @@ def test_outside_the_demo_a_demo_password_is_refused_and_a_real_one_works(
         assert _login(client, name, password)[0] == 401  # the demo password was replaced
 
 
-def test_in_the_demo_the_demo_password_works(
-    seeded_settings: Settings, seeded_conn: psycopg.Connection
-) -> None:
-    ensure_demo_accounts(seeded_conn)
-    seeded_conn.commit()
-    name, _role, password, _ = DEMO_ACCOUNTS[0]
+def test_in_the_demo_the_demo_password_works(seeded_settings: Settings, demo_login: tuple[str, str]) -> None:
+    name, password = demo_login
     with TestClient(create_app(seeded_settings.model_copy(update={"demo": True}))) as client:
         assert _login(client, name, password)[0] == 303
 

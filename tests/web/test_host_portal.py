@@ -5,7 +5,7 @@ from datetime import date
 
 import psycopg
 
-from tests.web.conftest import WebUser, audited_actions
+from tests.web.conftest import WebUser, audited_actions, confirm_p02_at_r02
 
 LISTING_FORM = {
     "capacity_total": "4",
@@ -102,12 +102,9 @@ def test_another_hosts_listing_is_forbidden_and_reveals_nothing(
 
 
 def refer_p02_to_r02(coordinator: WebUser, seeded_conn: psycopg.Connection) -> int:
-    seeded_conn.execute("update needs_profile set consent = 'full' where id = 'p02'")
-    seeded_conn.commit()
-    coordinator.post("/profiles/p02/confirm", {"resource_id": "r02"}, htmx=True)
-    (placement_id,) = seeded_conn.execute("select id from placement where profile_id = 'p02'").fetchone()
+    placement_id = confirm_p02_at_r02(coordinator, seeded_conn)
     coordinator.post(f"/placements/{placement_id}/refer", {"host_note": "午後に30分の見学から"}, htmx=True)
-    return int(placement_id)
+    return placement_id
 
 
 def test_the_inbox_shows_only_what_consent_allows_and_the_answer_reaches_the_coordinator(

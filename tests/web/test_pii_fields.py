@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Cli
-from tests.web.conftest import WebUser, api_token
+from tests.web.conftest import WebUser, api_token, confirm_p02_at_r02, consent_p02
 
 PHONE = "母親の携帯090-1234-5678に連絡"
 NAME = "担当の佐藤花子さんが付き添う"
@@ -31,16 +31,8 @@ def tier1_first(coordinator: WebUser, profile_id: str) -> str:
     return re.findall(r'id="proposal-([^"]+)"', section)[0]
 
 
-def consent_p02(conn: psycopg.Connection) -> None:
-    """Demo profile p02 gives full consent, which a placement needs."""
-    conn.execute("update needs_profile set consent = 'full' where id = 'p02'")
-    conn.commit()
-
-
 def placed(coordinator: WebUser, conn: psycopg.Connection, *steps: str) -> int:
-    consent_p02(conn)
-    coordinator.post("/profiles/p02/confirm", {"resource_id": "r02"}, htmx=True)
-    (pid,) = conn.execute("select id from placement where profile_id = 'p02'").fetchone()
+    pid = confirm_p02_at_r02(coordinator, conn)
     for action in steps:  # going ahead of the host's answer needs a reason
         form = {"override_reason": "電話で調整済み"} if action in ("trial", "activate") else {}
         assert "記録しました" in coordinator.post(f"/placements/{pid}/{action}", form, htmx=True).text

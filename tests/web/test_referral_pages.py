@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from matcher.accounts.users import DEMO_ACCOUNTS, set_email
 from tests.smtp import Inbox, body
-from tests.web.conftest import WebUser
+from tests.web.conftest import WebUser, confirm_p02_at_r02
 from web.app import create_app
 
 
@@ -26,13 +26,10 @@ def pdf_parts(pdf: bytes) -> list[bytes]:
 
 
 def referred(coordinator: WebUser, conn: psycopg.Connection, note: str = "") -> int:
-    conn.execute("update needs_profile set consent = 'full' where id = 'p02'")
-    conn.commit()
-    coordinator.post("/profiles/p02/confirm", {"resource_id": "r02"}, htmx=True)
-    (pid,) = conn.execute("select id from placement where profile_id = 'p02'").fetchone()
+    pid = confirm_p02_at_r02(coordinator, conn)
     page = coordinator.post(f"/placements/{pid}/refer", {"host_note": note}, htmx=True).text
     assert "紹介を記録しました" in page and f"紹介番号 {pid}" in page and "返答を待っています" in page
-    return int(pid)
+    return pid
 
 
 def test_the_host_sees_the_number_due_date_and_whom_to_ask_and_a_decline_comes_back_to_the_coordinator(
@@ -129,10 +126,7 @@ def test_the_referral_sheet_prints_what_the_host_may_see_and_as_pdf(
 def test_the_page_records_a_plan_and_a_back_dated_step(
     coordinator: WebUser, seeded_conn: psycopg.Connection
 ) -> None:
-    seeded_conn.execute("update needs_profile set consent = 'full' where id = 'p02'")
-    seeded_conn.commit()
-    coordinator.post("/profiles/p02/confirm", {"resource_id": "r02"}, htmx=True)
-    (pid,) = seeded_conn.execute("select id from placement where profile_id = 'p02'").fetchone()
+    pid = confirm_p02_at_r02(coordinator, seeded_conn)
     day = (date.today() + timedelta(days=3)).isoformat()
     planned = coordinator.post(f"/placements/{pid}/plan", {"on": day}, htmx=True).text
     assert f"見学の予定日を {day} にしました" in planned and f'value="{day}"' in planned

@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 from matcher.placements.referrals import respond
-from tests.web.conftest import WebUser, audited_actions
+from tests.web.conftest import WebUser, audited_actions, confirm_p02_at_r02
 
 
 def capacity(conn: psycopg.Connection, resource_id: str) -> int | None:
@@ -93,11 +93,8 @@ def test_referral_needs_consent_in_the_page_and_on_the_server(
 def test_the_lifecycle_runs_in_order_with_follow_ups_and_ending_frees_the_place(
     coordinator: WebUser, seeded_conn: psycopg.Connection
 ) -> None:
-    seeded_conn.execute("update needs_profile set consent = 'full' where id = 'p02'")
-    seeded_conn.commit()
     before = capacity(seeded_conn, "r02")
-    coordinator.post("/profiles/p02/confirm", {"resource_id": "r02"}, htmx=True)
-    (pid,) = seeded_conn.execute("select id from placement where profile_id = 'p02'").fetchone()
+    pid = confirm_p02_at_r02(coordinator, seeded_conn)
     assert capacity(seeded_conn, "r02") == before - 1
     out_of_order = coordinator.post(f"/placements/{pid}/activate", htmx=True)
     assert "「確定」のつなぎ先は「利用開始」に進めません" in out_of_order.text
@@ -159,10 +156,7 @@ def test_cancelling_frees_the_place(coordinator: WebUser, seeded_conn: psycopg.C
 def test_dashboard_shows_follow_ups_that_are_due(
     coordinator: WebUser, seeded_conn: psycopg.Connection
 ) -> None:
-    seeded_conn.execute("update needs_profile set consent = 'full' where id = 'p02'")
-    seeded_conn.commit()
-    coordinator.post("/profiles/p02/confirm", {"resource_id": "r02"}, htmx=True)
-    (pid,) = seeded_conn.execute("select id from placement where profile_id = 'p02'").fetchone()
+    pid = confirm_p02_at_r02(coordinator, seeded_conn)
     coordinator.post(f"/placements/{pid}/refer", htmx=True)
     coordinator.post(f"/placements/{pid}/activate", {"override_reason": "電話で調整済み"}, htmx=True)
     assert "フォローアップ期限" in coordinator.get("/").text

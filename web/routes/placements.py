@@ -48,6 +48,13 @@ def _workspace(
     return render(request, "profiles/_workspace.html", context)
 
 
+def _placement_workspace(
+    request: Request, conn: Conn, settings: CurrentSettings, placement: Placement, **feedback: Any
+) -> Response:
+    """The workspace of the placement's profile, with the feedback shown at that placement."""
+    return _workspace(request, conn, settings, placement.profile_id, flash_placement=placement.id, **feedback)
+
+
 def _placement_or_404(conn: Conn, placement_id: int) -> Placement:
     """The placement, or a 404 page."""
     try:
@@ -192,13 +199,9 @@ def plan_visit(
         day = _day(on)
         plan_trial(conn, placement_id=placement_id, on=day, actor=session.user.name)
     except PlacementError as exc:
-        return _workspace(
-            request, conn, settings, placement.profile_id, flash=str(exc), flash_placement=placement_id
-        )
+        return _placement_workspace(request, conn, settings, placement, flash=str(exc))
     done = f"見学の予定日を {day.isoformat()} にしました" if day else "見学の予定日を取り消しました"
-    return _workspace(
-        request, conn, settings, placement.profile_id, flash_ok=done, flash_placement=placement_id
-    )
+    return _placement_workspace(request, conn, settings, placement, flash_ok=done)
 
 
 @router.post("/placements/{placement_id}/{action}", response_class=HTMLResponse)
@@ -244,30 +247,13 @@ def placement_step(
             wellbeing=_grade(wellbeing),
         )
     except PiiInField as exc:
-        return _workspace(
-            request,
-            conn,
-            settings,
-            placement.profile_id,
-            flash_placement=placement_id,
-            pii_field=exc.field,
-            pii_message=str(exc),
-            typed=typed,
+        return _placement_workspace(
+            request, conn, settings, placement, pii_field=exc.field, pii_message=str(exc), typed=typed
         )
     except PlacementError as exc:
-        return _workspace(
-            request,
-            conn,
-            settings,
-            placement.profile_id,
-            flash=str(exc),
-            flash_placement=placement_id,
-            typed=typed,
-        )
+        return _placement_workspace(request, conn, settings, placement, flash=str(exc), typed=typed)
     done = STEP_DONE.get(action, "記録しました")
-    return _workspace(
-        request, conn, settings, placement.profile_id, flash_ok=done, flash_placement=placement_id
-    )
+    return _placement_workspace(request, conn, settings, placement, flash_ok=done)
 
 
 @router.post("/placements/{placement_id}/followups/new", response_class=HTMLResponse)
@@ -299,22 +285,17 @@ def add_followup(
             wellbeing=_grade(wellbeing),
         )
     except PiiInField as exc:
-        return _workspace(
+        return _placement_workspace(
             request,
             conn,
             settings,
-            placement.profile_id,
-            flash_placement=placement_id,
+            placement,
             pii_field=exc.field,
             pii_message=str(exc),
             pii_month=month,
             typed={"frequency": frequency, "note": note, "rating": rating, "still": still_participating},
         )
     except PlacementError as exc:
-        return _workspace(
-            request, conn, settings, placement.profile_id, flash=str(exc), flash_placement=placement_id
-        )
+        return _placement_workspace(request, conn, settings, placement, flash=str(exc))
     done = f"{month}か月目のフォローアップを記録しました"
-    return _workspace(
-        request, conn, settings, placement.profile_id, flash_ok=done, flash_placement=placement_id
-    )
+    return _placement_workspace(request, conn, settings, placement, flash_ok=done)
