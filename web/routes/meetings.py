@@ -2,6 +2,7 @@
 plain, phone-friendly one for members, and the JSON API of interfaces.md. Who may see what is decided in
 matcher/meetings/service.py; refusals are the domain's errors, answered by web/app.py's handlers."""
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -161,11 +162,24 @@ def _member_page(
     return render(request, "meetings/member.html", context)
 
 
-def _back_with_error(
-    request: Request, conn: Conn, settings: Settings, meeting_id: int, exc: Invalid, typed: dict[str, str]
-) -> HTMLResponse:
-    errors = {exc.field or "form": exc.message}
-    return _organiser_page(request, conn, settings, meeting_id, errors=errors, typed=typed, status=422)
+def _change(
+    request: Request,
+    conn: Conn,
+    settings: Settings,
+    meeting_id: int,
+    change: Callable[[], object],
+    *,
+    typed: dict[str, str],
+    anchor: str,
+) -> Response:
+    """Makes an organiser's change and goes back to its place on the meeting's page; a refusal is shown
+    beside its field with what was typed kept."""
+    try:
+        change()
+    except Invalid as exc:
+        errors = {exc.field or "form": exc.message}
+        return _organiser_page(request, conn, settings, meeting_id, errors=errors, typed=typed, status=422)
+    return RedirectResponse(f"/meetings/{meeting_id}#{anchor}", status_code=303)
 
 
 @router.post("/meetings/{meeting_id}/members", response_class=HTMLResponse)
@@ -178,11 +192,11 @@ def add_member_page(
     name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """構成員のアカウントを会議に加えます."""
-    try:
-        service.add_member(conn, meeting_id=meeting_id, name=name, by=session.user)
-    except Invalid as exc:
-        return _back_with_error(request, conn, settings, meeting_id, exc, {"name": name})
-    return RedirectResponse(f"/meetings/{meeting_id}#members", status_code=303)
+
+    def add() -> object:
+        return service.add_member(conn, meeting_id=meeting_id, name=name, by=session.user)
+
+    return _change(request, conn, settings, meeting_id, add, typed={"name": name}, anchor="members")
 
 
 @router.post("/meetings/{meeting_id}/cases", response_class=HTMLResponse)
@@ -195,11 +209,13 @@ def add_case_page(
     profile_id: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """ニーズプロファイルを議題にします（重層的支援会議は本人同意が「すべて」の方だけ）."""
-    try:
-        service.add_case(conn, meeting_id=meeting_id, profile_id=profile_id, by=session.user)
-    except Invalid as exc:
-        return _back_with_error(request, conn, settings, meeting_id, exc, {"profile_id": profile_id})
-    return RedirectResponse(f"/meetings/{meeting_id}#agenda", status_code=303)
+
+    def add() -> object:
+        return service.add_case(conn, meeting_id=meeting_id, profile_id=profile_id, by=session.user)
+
+    return _change(
+        request, conn, settings, meeting_id, add, typed={"profile_id": profile_id}, anchor="agenda"
+    )
 
 
 @router.post("/meetings/{meeting_id}/cases/{profile_id}/minutes", response_class=HTMLResponse)
@@ -216,8 +232,9 @@ def add_minute_page(
 ) -> Response:
     """会議録（共有したこと・役割分担・次回の見直し日）を1件書きます."""
     typed = {"case": profile_id, "shared": shared, "actions": actions, "next_review_on": next_review_on}
-    try:
-        service.add_minute(
+
+    def add() -> object:
+        return service.add_minute(
             conn,
             meeting_id=meeting_id,
             profile_id=profile_id,
@@ -226,9 +243,8 @@ def add_minute_page(
             next_review_on=_date(next_review_on, "next_review_on", required=False),
             by=session.user,
         )
-    except Invalid as exc:
-        return _back_with_error(request, conn, settings, meeting_id, exc, typed)
-    return RedirectResponse(f"/meetings/{meeting_id}#case-{profile_id}", status_code=303)
+
+    return _change(request, conn, settings, meeting_id, add, typed=typed, anchor=f"case-{profile_id}")
 
 
 @router.post("/meetings/{meeting_id}/acknowledge", response_class=HTMLResponse)

@@ -1,6 +1,7 @@
 """プラン pages (coordinators only): a person's plans and a new one agreed at a 重層的支援会議, one plan
 with its 評価 and 終結. The rules live in matcher/meetings/plans.py."""
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -15,6 +16,7 @@ from web.security import CoordinatorSession
 from web.templating import render
 
 router = APIRouter()
+FORM_FIELDS = {"close_reason": "reason"}  # the domain's field name → the form's
 
 
 def _date(value: str, field: str) -> date:
@@ -108,6 +110,25 @@ def _plan_page(
     return render(request, "plans/plan.html", context, status_code=status)
 
 
+def _change(
+    request: Request,
+    conn: Conn,
+    session: CoordinatorSession,
+    plan_id: int,
+    change: Callable[[], object],
+    *,
+    typed: dict[str, str],
+) -> Response:
+    """Makes a change to a plan and shows it again; a refusal is shown beside its field, what was typed
+    kept."""
+    try:
+        change()
+    except Invalid as exc:
+        errors = {FORM_FIELDS.get(exc.field or "", exc.field or "form"): exc.message}
+        return _plan_page(request, conn, session, plan_id, typed=typed, errors=errors, status=422)
+    return RedirectResponse(f"/plans/{plan_id}", status_code=303)
+
+
 @router.get("/plans/{plan_id}", response_class=HTMLResponse)
 def plan_page(request: Request, plan_id: int, conn: Conn, session: CoordinatorSession) -> HTMLResponse:
     """プラン: 目標・参加支援・見直し日・評価・終結."""
@@ -126,8 +147,9 @@ def evaluate_plan(
 ) -> Response:
     """評価と次の見直し日を記録します."""
     typed = {"evaluation": evaluation, "evaluated_on": evaluated_on, "next_review_on": next_review_on}
-    try:
-        plans.evaluate_plan(
+
+    def evaluate() -> object:
+        return plans.evaluate_plan(
             conn,
             plan_id=plan_id,
             evaluation=evaluation,
@@ -136,10 +158,8 @@ def evaluate_plan(
             by=session.user,
             today=date.today(),
         )
-    except Invalid as exc:
-        errors = {exc.field or "evaluation": exc.message}
-        return _plan_page(request, conn, session, plan_id, typed=typed, errors=errors, status=422)
-    return RedirectResponse(f"/plans/{plan_id}", status_code=303)
+
+    return _change(request, conn, session, plan_id, evaluate, typed=typed)
 
 
 @router.post("/plans/{plan_id}/close", response_class=HTMLResponse)
@@ -153,8 +173,9 @@ def close_plan(
 ) -> Response:
     """プランを終結します（理由を添えて）."""
     typed = {"reason": reason, "closed_on": closed_on}
-    try:
-        plans.close_plan(
+
+    def close() -> object:
+        return plans.close_plan(
             conn,
             plan_id=plan_id,
             closed_on=_date(closed_on, "closed_on"),
@@ -162,7 +183,5 @@ def close_plan(
             by=session.user,
             today=date.today(),
         )
-    except Invalid as exc:
-        errors = {"reason" if exc.field == "close_reason" else exc.field or "reason": exc.message}
-        return _plan_page(request, conn, session, plan_id, typed=typed, errors=errors, status=422)
-    return RedirectResponse(f"/plans/{plan_id}", status_code=303)
+
+    return _change(request, conn, session, plan_id, close, typed=typed)
