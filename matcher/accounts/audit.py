@@ -22,6 +22,7 @@ from matcher.core.vocabulary import (
     Accommodation,
     Consent,
     Day,
+    DevelopmentStage,
     Fact,
     Kind,
     MeetingKind,
@@ -30,7 +31,7 @@ from matcher.core.vocabulary import (
     ResourceStatus,
     Reward,
     RewardPreference,
-    Role,
+    SupportKind,
 )
 from matcher.placements.model import ACTION_LABELS as PLACEMENT_ACTIONS
 from matcher.placements.model import END_REASONS, HOST_RESPONSES, STATUS_LABELS
@@ -131,6 +132,7 @@ ENTITY_LABELS = {
     "account": "アカウント",
     "meeting": "会議",
     "kpi_target": "実績の目標",
+    "development": "開拓候補",
 }
 
 ACTION_LABELS = {
@@ -172,6 +174,11 @@ ACTION_LABELS = {
     "plan_evaluated": "プランの評価",
     "plan_closed": "プランの終結",
     "set_kpi_target": "実績の目標を設定",
+    "development_opened": "開拓候補の登録",
+    "development_stage": "開拓の段階の変更",
+    "development_note": "開拓の経過の記録",
+    "development_registered": "開拓候補を社会資源に登録",
+    "host_support": "受け入れ先への支援の記録",
 } | PLACEMENT_ACTIONS
 
 FIELD_LABELS = {
@@ -269,6 +276,12 @@ FIELD_LABELS = {
     "evaluated_on": "評価の日",
     "closed_on": "終結の日",
     "target": "目標",
+    "support_id": "支援の記録",
+    "support_kind": "支援の種類",
+    "given_on": "支援の日",
+    "amount_yen": "金額（円）",
+    "reason_length": "理由の文字数",
+    "gap": "不足の集計のグループ",
 }
 
 # What a role other than the coordinator may see of a needs profile: what domain.md §7 lets a host see
@@ -344,8 +357,10 @@ _ENUMS: dict[str, Any] = {
     "host_response": HOST_RESPONSES,
     "tier": {1: "既存事業", 2: "参加支援"},
     "meeting_kind": LABELS[MeetingKind],
-    "role": LABELS[Role],
+    "support_kind": LABELS[SupportKind],
 }
+# Keys whose codes depend on what the row is about.
+_ENTITY_ENUMS: dict[tuple[str, str], Any] = {("development", "stage"): LABELS[DevelopmentStage]}
 _STATUSES = {
     "resource": LABELS[ResourceStatus],
     "profile": LABELS[ProfileStatus],
@@ -371,7 +386,9 @@ def display_value(entity: str, key: str, value: Any) -> str:
         from matcher.accounts.users import ROLE_LABELS  # matcher.accounts.users imports this module
 
         return ROLE_LABELS.get(str(value), str(value))
-    labels = _STATUSES.get(entity, {}) if key == "status" else _ENUMS.get(key)
+    labels = (
+        _STATUSES.get(entity, {}) if key == "status" else _ENTITY_ENUMS.get((entity, key), _ENUMS.get(key))
+    )
     if labels is not None:
         if isinstance(value, list):
             return "、".join(str(labels.get(v, v)) for v in value)

@@ -78,6 +78,26 @@ class MeetingKind(StrEnum):
     jusoteki_kaigi = "jusoteki_kaigi"  # 重層的支援会議: only with full consent; agrees the plan
 
 
+class DevelopmentStage(StrEnum):
+    """Where a 開拓候補 is: open stages in order, then the two ends."""
+
+    candidate = "candidate"
+    approached = "approached"
+    preparing = "preparing"
+    registered = "registered"
+    dropped = "dropped"
+
+
+class SupportKind(StrEnum):
+    """What support a host was given (定着支援)."""
+
+    visit = "visit"
+    grant = "grant"
+    transport = "transport"
+    accompany = "accompany"
+    training = "training"
+
+
 class Kind(StrEnum):
     """場の種類."""
 
@@ -230,6 +250,20 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
     },
     HostResponse: {"accepted": "受け入れます", "declined": "辞退します"},
     MeetingKind: {"shien_kaigi": "支援会議", "jusoteki_kaigi": "重層的支援会議"},
+    DevelopmentStage: {
+        "candidate": "候補",
+        "approached": "打診中",
+        "preparing": "受入準備",
+        "registered": "登録済",
+        "dropped": "見送り",
+    },
+    SupportKind: {
+        "visit": "訪問",
+        "grant": "応援金",
+        "transport": "送迎",
+        "accompany": "同行",
+        "training": "研修",
+    },
     Role: {
         "coordinator": "コーディネーター",
         "provider": "受け入れ先",

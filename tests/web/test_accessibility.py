@@ -42,6 +42,9 @@ PAGES = {
         "/profiles/p02/plans",
         "/plans/1",
         "/reports/kpi",
+        "/development",
+        "/development/new",
+        "/development/1",
     ],
     "provider": ["/", "/host/listings/r02"],
     "member": ["/", "/meetings/1"],
@@ -58,6 +61,8 @@ PAGES = {
         "/resources/r01",
         "/reports/kpi?fiscal_year=2025",
         "/meetings",
+        "/development",
+        "/development/1/register",
         "/no-such-page",
     ],
 }
@@ -95,7 +100,7 @@ def referred_placement(conn: psycopg.Connection, settings: Settings) -> None:
 
 def meeting_and_plan(conn: psycopg.Connection) -> None:
     """Meeting 1, a 重層的支援会議 held today with p02 on its agenda and the demo member (acknowledged),
-    minutes, and plan 1 it agreed."""
+    minutes, and plan 1 it agreed; 開拓候補 1 and a support entry on r01."""
     coordinator = User(account_id(conn, "coordinator"), "coordinator", "coordinator")
     member = User(account_id(conn, "kaigi"), "kaigi", "member")
     meeting = service.create_meeting(
@@ -123,6 +128,19 @@ def meeting_and_plan(conn: psycopg.Connection) -> None:
         placement_ids=[1],
         by=coordinator,
         today=date.today(),
+    )
+    # 開拓候補 1 with a note, and support given to r01 (shown on its listing page)
+    conn.execute(
+        "insert into development_candidate (id, name, kind, area, need, created_by, stage_by) "
+        "overriding system value values (1, '北の農園', 'farm', '中央圏域', '屋外の軽作業', 'coordinator', 'coordinator')"
+    )
+    conn.execute(
+        "insert into development_note (candidate_id, written_on, author, body) "
+        "values (1, current_date, 'coordinator', '園主に電話で打診した')"
+    )
+    conn.execute(
+        "insert into host_support (resource_id, given_on, kind, amount_yen, author) "
+        "values ('r01', current_date, 'grant', 10000, 'coordinator')"
     )
     conn.commit()
 

@@ -108,6 +108,16 @@ MATRIX = [
     ("POST", "/reports/kpi/targets", "/reports/kpi/targets", A),
     ("GET", "/reports/kpi.csv", "/reports/kpi.csv", C | A),
     ("GET", "/reports/kpi.xlsx", "/reports/kpi.xlsx", C | A),
+    # 社会資源の開拓 and support for hosts: candidate 1 exists
+    ("GET", "/development", "/development", C | A),
+    ("GET", "/development/new", "/development/new", C | A),
+    ("POST", "/development", "/development", C | A),
+    ("GET", "/development/{candidate_id}", "/development/1", C | A),
+    ("POST", "/development/{candidate_id}/stage", "/development/1/stage", C | A),
+    ("POST", "/development/{candidate_id}/notes", "/development/1/notes", C | A),
+    ("GET", "/development/{candidate_id}/register", "/development/1/register", A),
+    ("POST", "/development/{candidate_id}/register", "/development/1/register", A),
+    ("POST", "/resources/{resource_id}/support", "/resources/r01/support", C | A),
 ]
 UNLISTED = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static", "/favicon.ico"}
 
@@ -164,6 +174,10 @@ def visitors(app, seeded_conn: psycopg.Connection) -> Iterator[dict[str, Visitor
     seeded_conn.execute(
         "insert into meeting_member (meeting_id, user_id, added_by, acknowledged_at) "
         "select 1, id, 'matrix', now() from app_user where name in ('matrix-member', 'kaigi')"
+    )
+    seeded_conn.execute(
+        "insert into development_candidate (id, name, kind, area, need, created_by, stage_by) "
+        "overriding system value values (1, '北の農園', 'farm', '中央圏域', '屋外の軽作業', 'matrix', 'matrix')"
     )
     seeded_conn.commit()
     sessions = [signed_in(app, role) for role in signed]
