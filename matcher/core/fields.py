@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from matcher.core.vocabulary import Accommodation, Fact
+from matcher.errors import Invalid
 
 
 def _split_list(value: Any) -> Any:
@@ -26,6 +27,17 @@ def clean_text(value: Any) -> Any:
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value).strip()
     return value
+
+
+def bounded_text(value: str, field: str, *, limit: int, required: str = "") -> str:
+    """A form's free text, cleaned, within its limit (and present when `required` says why it must be),
+    or Invalid naming the field."""
+    text = str(clean_text(value))
+    if required and not text:
+        raise Invalid(required, field=field)
+    if len(text) > limit:
+        raise Invalid(f"{limit}文字までにしてください（いま{len(text)}文字）", field=field)
+    return text
 
 
 def empty_to_none(value: Any) -> Any:

@@ -14,8 +14,9 @@ from matcher.accounts import audit
 from matcher.accounts.users import User
 from matcher.core.vocabulary import SupportKind
 from matcher.development.model import SUPPORT_LABELS, SupportEntry, SupportSummary
-from matcher.development.pipeline import SQL, check_organiser, checked_day, free_text
+from matcher.development.pipeline import SQL, check_organiser, checked_day
 from matcher.errors import Invalid, NotFound
+from matcher.profiles.pii import guarded_text
 
 MAX_NOTE = 2000
 MAX_YEN = 100_000_000
@@ -55,7 +56,7 @@ def add_support(
     check_organiser(by)
     chosen = _checked_kind(kind, amount_yen)
     checked_day(given_on, "given_on", today=date.today())
-    text = free_text(note, "note", limit=MAX_NOTE)
+    text = guarded_text(note, "note", limit=MAX_NOTE)
     with conn.transaction():
         _existing(conn, resource_id)
         params = {"resource_id": resource_id, "given_on": given_on, "kind": chosen, "amount_yen": amount_yen}

@@ -13,7 +13,7 @@ from psycopg.rows import class_row
 
 from matcher.accounts import audit
 from matcher.accounts.users import User
-from matcher.core.fields import clean_text
+from matcher.core.fields import bounded_text
 from matcher.core.vocabulary import LABELS, Kind
 from matcher.development.model import (
     OPEN_STAGES,
@@ -24,7 +24,7 @@ from matcher.development.model import (
     Stage,
 )
 from matcher.errors import Conflict, Invalid, NotAllowed, NotFound
-from matcher.profiles.pii import refuse_pii
+from matcher.profiles.pii import guarded_text
 from matcher.reports.gaps import CODE_LABELS, MIN_SHOWN
 from matcher.sql import queries
 
@@ -44,17 +44,6 @@ def check_organiser(user: User) -> None:
     """Only coordinators and admins develop resources."""
     if user.role not in ORGANISERS:
         raise NotAllowed("社会資源の開拓は、コーディネーターと管理者だけが扱えます")
-
-
-def free_text(value: str, field: str, *, limit: int, required: str = "") -> str:
-    """Cleaned free text within its limit and free of identifiers, or Invalid naming the field."""
-    text = str(clean_text(value))
-    if required and not text:
-        raise Invalid(required, field=field)
-    if len(text) > limit:
-        raise Invalid(f"{limit}文字までにしてください（いま{len(text)}文字）", field=field)
-    refuse_pii(**{field: text})
-    return text
 
 
 def checked_day(day: date, field: str, *, today: date) -> date:
@@ -92,24 +81,16 @@ def need_from_gap(group: GapGroup) -> str:
 # --- candidates -----------------------------------------------------------------------------------------
 
 
-def free_text_plain(value: str, field: str, *, limit: int, required: str) -> str:
-    """A place's name or area: business information, not about a person, so not PII-guarded."""
-    text = str(clean_text(value))
-    if not text:
-        raise Invalid(required, field=field)
-    if len(text) > limit:
-        raise Invalid(f"{limit}文字までにしてください（いま{len(text)}文字）", field=field)
-    return text
-
-
 def _candidate_fields(name: str, kind: str, area: str, need: str) -> dict[str, str]:
     fields = {
-        "name": free_text_plain(name, "name", limit=MAX_NAME, required="場所の名前を書いてください"),
-        "area": free_text_plain(area, "area", limit=MAX_AREA, required="圏域・地区を選んでください"),
+        "name": bounded_text(name, "name", limit=MAX_NAME, required="場所の名前を書いてください"),
+        "area": bounded_text(area, "area", limit=MAX_AREA, required="圏域・地区を選んでください"),
     }
     if kind not in LABELS[Kind]:
         raise Invalid("場の種類を選んでください", field="kind")
-    need_text = free_text(need, "need", limit=MAX_NEED, required="どんなニーズに応える場かを書いてください")
+    need_text = guarded_text(
+        need, "need", limit=MAX_NEED, required="どんなニーズに応える場かを書いてください"
+    )
     return fields | {"kind": kind, "need": need_text}
 
 
@@ -203,7 +184,7 @@ def move(conn: psycopg.Connection, *, candidate_id: int, to: str, reason: str = 
         raise Invalid("移す段階を選んでください", field="stage")
     drop_reason = None
     if to == Stage.dropped:
-        drop_reason = free_text(reason, "reason", limit=MAX_REASON, required="見送る理由を書いてください")
+        drop_reason = guarded_text(reason, "reason", limit=MAX_REASON, required="見送る理由を書いてください")
     with conn.transaction():
         now = locked_stage(conn, candidate_id)
         if Stage(to) not in moves_from(now):
@@ -233,7 +214,7 @@ def add_note(
 ) -> DevelopmentNote:
     """Adds a dated note to a 開拓候補 (back-dated, never in the future), audited without its text."""
     check_organiser(by)
-    body = free_text(text, "body", limit=MAX_NOTE, required="記録の内容を書いてください")
+    body = guarded_text(text, "body", limit=MAX_NOTE, required="記録の内容を書いてください")
     checked_day(written_on, "written_on", today=date.today())
     with conn.transaction():
         locked_stage(conn, candidate_id)

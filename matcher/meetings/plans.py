@@ -15,10 +15,9 @@ from psycopg.rows import class_row
 
 from matcher.accounts import audit
 from matcher.accounts.users import User
-from matcher.core.fields import clean_text
 from matcher.core.vocabulary import Consent, Role
 from matcher.errors import Conflict, Invalid, NotAllowed, NotFound
-from matcher.profiles.pii import refuse_pii
+from matcher.profiles.pii import guarded_text
 from matcher.sql import queries
 
 SQL = queries("plans")
@@ -86,16 +85,6 @@ def _coordinator(user: User) -> None:
         raise NotAllowed("プランはコーディネーターだけが読み書きできます")
 
 
-def _text(value: str, field: str, *, required: str = "", limit: int = MAX_TEXT) -> str:
-    text = str(clean_text(value))
-    if required and not text:
-        raise Invalid(required, field=field)
-    if len(text) > limit:
-        raise Invalid(f"{limit}文字までにしてください（いま{len(text)}文字）", field=field)
-    refuse_pii(**{field: text})
-    return text
-
-
 def get_plan(conn: psycopg.Connection, plan_id: int, *, reader: User) -> Plan:
     """One plan, or NotFound."""
     _coordinator(reader)
@@ -145,8 +134,8 @@ def create_plan(
 ) -> Plan:
     """Records a plan agreed at a 重層的支援会議 (Conflict when the person's consent is not full)."""
     _coordinator(by)
-    goals_text = _text(goals, "goals", required="目標を書いてください")
-    support_text = _text(support, "support")
+    goals_text = guarded_text(goals, "goals", limit=MAX_TEXT, required="目標を書いてください")
+    support_text = guarded_text(support, "support", limit=MAX_TEXT)
     if review_on < today:
         raise Invalid("見直し日は今日以降にしてください", field="review_on")
     with conn.transaction():
@@ -203,7 +192,7 @@ def evaluate_plan(
 ) -> Plan:
     """Records the plan's 評価 and its next review date."""
     plan = get_plan(conn, plan_id, reader=by)
-    text = _text(evaluation, "evaluation", required="評価を書いてください")
+    text = guarded_text(evaluation, "evaluation", limit=MAX_TEXT, required="評価を書いてください")
     if evaluated_on > today:
         raise Invalid("評価の日付に未来の日は選べません", field="evaluated_on")
     if next_review_on <= evaluated_on:
@@ -228,7 +217,7 @@ def close_plan(
 ) -> Plan:
     """Closes (終結) a plan with a reason."""
     plan = get_plan(conn, plan_id, reader=by)
-    text = _text(reason, "close_reason", required="終結の理由を書いてください", limit=MAX_REASON)
+    text = guarded_text(reason, "close_reason", limit=MAX_REASON, required="終結の理由を書いてください")
     if closed_on > today:
         raise Invalid("終結の日付に未来の日は選べません", field="closed_on")
     if closed_on < plan.created_at.date():

@@ -22,7 +22,7 @@ from matcher.config import Settings
 from matcher.core.fields import clean_text
 from matcher.core.vocabulary import Consent, MeetingKind, Role, label
 from matcher.errors import Conflict, Invalid, NotAllowed, NotFound
-from matcher.profiles.pii import refuse_pii
+from matcher.profiles.pii import guarded_text
 from matcher.sql import queries
 
 SQL = queries("meetings")
@@ -147,16 +147,6 @@ def get_meeting(conn: psycopg.Connection, meeting_id: int) -> Meeting:
     return meeting
 
 
-def _title(text: str) -> str:
-    title = str(clean_text(text))
-    if not title:
-        raise Invalid("会議の名前を書いてください", field="title")
-    if len(title) > MAX_TITLE:
-        raise Invalid(f"会議の名前は{MAX_TITLE}文字までにしてください", field="title")
-    refuse_pii(title=title)
-    return title
-
-
 def create_meeting(conn: psycopg.Connection, *, kind: str, held_on: date, title: str, by: User) -> Meeting:
     """A new meeting of either kind, audited."""
     _organiser(by)
@@ -164,7 +154,12 @@ def create_meeting(conn: psycopg.Connection, *, kind: str, held_on: date, title:
         raise Invalid("会議の種類は支援会議か重層的支援会議です", field="kind")
     if held_on < EARLIEST:
         raise Invalid(f"開催日は{EARLIEST:%Y年}以降にしてください", field="held_on")
-    params = {"kind": kind, "held_on": held_on, "title": _title(title), "created_by": by.name}
+    params = {
+        "kind": kind,
+        "held_on": held_on,
+        "title": guarded_text(title, "title", limit=MAX_TITLE, required="会議の名前を書いてください"),
+        "created_by": by.name,
+    }
     with conn.transaction(), conn.cursor(row_factory=class_row(Meeting)) as cur:
         meeting = cur.execute(SQL.create, params).fetchone()
         assert meeting is not None
@@ -345,14 +340,6 @@ def on_agenda(conn: psycopg.Connection, *, meeting_id: int, profile_id: str) -> 
     return bool(row and row[0])
 
 
-def _minute_text(value: str, field_name: str) -> str:
-    text = str(clean_text(value))
-    if len(text) > MAX_MINUTE:
-        raise Invalid(f"{MAX_MINUTE}文字までにしてください（いま{len(text)}文字）", field=field_name)
-    refuse_pii(**{field_name: text})
-    return text
-
-
 def add_minute(
     conn: psycopg.Connection,
     *,
@@ -365,7 +352,8 @@ def add_minute(
 ) -> Minute:
     """Adds a 会議録 entry for a case on the agenda (PII-guarded like every text), audited."""
     _organiser(by)
-    shared_text, actions_text = _minute_text(shared, "shared"), _minute_text(actions, "actions")
+    shared_text = guarded_text(shared, "shared", limit=MAX_MINUTE)
+    actions_text = guarded_text(actions, "actions", limit=MAX_MINUTE)
     if not shared_text and not actions_text:
         raise Invalid("共有したことか役割分担のどちらかを書いてください", field="shared")
     with conn.transaction():

@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from matcher.core.fields import bounded_text
 from matcher.core.japanese import tokenizer
 from matcher.errors import Invalid
 
@@ -425,3 +426,11 @@ def refuse_pii(**fields: str | None) -> None:
         message = pii_error(value) if value else None
         if message:
             raise PiiInField(field, message)
+
+
+def guarded_text(value: str, field: str, *, limit: int, required: str = "") -> str:
+    """Free text about a person from a form: cleaned, within its limit, present when required, and free of
+    identifiers, or Invalid (PiiInField) naming the field."""
+    text = bounded_text(value, field, limit=limit, required=required)
+    refuse_pii(**{field: text})
+    return text
