@@ -47,6 +47,7 @@ from benchmarks.synthetic import fix_resource_hashes, populate  # noqa: E402
 from matcher import db, embedding  # noqa: E402
 from matcher.accounts.users import create_user, set_password  # noqa: E402
 from matcher.config import Settings  # noqa: E402
+from matcher.reports import dashboard  # noqa: E402
 from matcher.seed import load_seeds  # noqa: E402
 
 PASSWORD = "bench-coordinator-pass"
@@ -54,9 +55,14 @@ ENDPOINTS = ("dashboard", "profile list", "proposals page", "confirm", "cancel")
 GAP_REASON = "負荷試験: 既存事業では合わない想定"
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 PROFILE_LINK = re.compile(r'<a href="/profiles/([^"/]+)"><code>')
-PROPOSAL = re.compile(r'<article class="card proposal" id="proposal-([^"]+)">\s*<header>\s*<h4>([^<]*)</h4>')
+# a proposal's and a placement's card: id and listing name (the name a link to the listing, or plain)
+PROPOSAL = re.compile(
+    r'<article class="card proposal" id="proposal-([^"]+)">\s*<header>\s*<h4>(?:<a [^>]*>)?([^<]*)(?:</a>)?</h4>'
+)
 EXCEPTION_LINE = re.compile(r"^\s*([\w.]+(?:Error|Exception|Timeout|Detected|Failure)): ", re.MULTILINE)
-PLACEMENT = re.compile(r'<article class="card placement" id="placement-(\d+)">\s*<header>\s*<h3>([^<]*)</h3>')
+PLACEMENT = re.compile(
+    r'<article class="card placement" id="placement-(\d+)">\s*<header>\s*<h3>(?:<a [^>]*>)?([^<]*)(?:</a>)?</h3>'
+)
 
 
 # ---------------------------------------------------------------- setup
@@ -95,6 +101,9 @@ def prepare_database(settings: Settings, args: argparse.Namespace) -> dict[str, 
             fix_resource_hashes(conn, spec)
         embedding.ensure_index(conn, 384)
         conn.execute("analyze")
+        # the dashboard's kept proposal counts, built once as the first view after an upgrade would
+        # (migration 0023): the run measures views that fold the changes of the run itself
+        dashboard.proposal_counts(conn, settings)
         conn.commit()
         print(f"  creating {args.users} coordinator accounts", file=sys.stderr)
         for n in range(args.users):

@@ -8,8 +8,10 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 
 from matcher.config import Settings
+from matcher.matching.eligibility import RULES
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import iter_profiles
 from matcher.sql import queries
@@ -71,30 +73,32 @@ def build(conn: psycopg.Connection, settings: Settings, *, me: int | None = None
         for profile in iter_profiles(conn, trusted=True)
         if profile.status != "closed"
     ]
-    counts = proposal_counts(conn, settings, [line.profile for line in lines if not line.placements])
+    counts = proposal_counts(conn, settings)
     for line in lines:
-        line.tier1, line.tier2 = counts.get(line.profile.id, (0, 0))
+        if not line.placements:
+            line.tier1, line.tier2 = counts.get(line.profile.id, (0, 0))
     add_caseload(conn, lines, me)
     return Dashboard(lines, due, stale, int(stale_count_row[0]) if stale_count_row else 0, answers)
 
 
-def proposal_counts(
-    conn: psycopg.Connection, settings: Settings, profiles: list[NeedsProfile]
-) -> dict[str, tuple[int, int]]:
-    """How many listings each profile could be proposed, (tier 1, tier 2), all profiles in one query.
+def proposal_counts(conn: psycopg.Connection, settings: Settings) -> dict[str, tuple[int, int]]:
+    """How many listings each profile not closed could be proposed, (tier 1, tier 2).
 
-    The same hard constraints and tiers as its proposals (domain.md §6), without scoring them: the
-    dashboard needs the counts only, and scoring every open profile on every view does not scale.
-    """
-    if not profiles:
-        return {}
-    eligible = [",".join(profile.eligible_programmes()) for profile in profiles]
-    params = {
-        "ids": [p.id for p in profiles],
-        "eligible": eligible,
-        "min_overlap": settings.min_overlap_minutes,
-    }
+    The same hard constraints and tiers as its proposals (domain.md §6), without scoring them. Kept
+    between views and exact (migration 0023_dashboard_counts): the logged changes are folded in first
+    (by one transaction at a time; the others recount the changed pairs themselves)."""
+    params = {"rules": eligibility_rules(), "min_overlap": settings.min_overlap_minutes}
+    conn.execute(SQL.fold_proposal_changes, params)
     return {row[0]: (int(row[1]), int(row[2])) for row in conn.execute(SQL.proposal_counts, params)}
+
+
+def eligibility_rules() -> Jsonb:
+    """eligibility.RULES as the JSON the database's programme_eligibility applies."""
+    rules = [
+        {"programme": str(p), "facts": sorted(map(str, r.facts)), "min_age": r.min_age, "max_age": r.max_age}
+        for p, r in sorted(RULES.items())
+    ]
+    return Jsonb(rules)
 
 
 def add_caseload(conn: psycopg.Connection, lines: list[ProfileLine], me: int | None) -> None:

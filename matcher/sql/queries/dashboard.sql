@@ -11,16 +11,19 @@ where pl.status = 'active'
 order by due, pl.id;
 
 -- name: stale_listings
--- Active listings whose 確認日 is older than the limit (or never set), oldest first.
-select r.id, r.name, r.kind, r.area, r.assured_at,
-       array_remove(array_agg(u.name order by u.name), null) as hosts
-from resource r
-left join user_resource ur on ur.resource_id = r.id
-left join app_user u on u.id = ur.user_id and not u.disabled
-where r.status = 'active' and (r.assured_at is null or r.assured_at < current_date - %(days)s::int)
-group by r.id
-order by r.assured_at nulls first, r.id
-limit %(limit)s;
+-- Active listings whose 確認日 is older than the limit (or never set), oldest first, with their hosts.
+with oldest as (
+    select r.id, r.name, r.kind, r.area, r.assured_at
+    from resource r
+    where r.status = 'active' and (r.assured_at is null or r.assured_at < current_date - %(days)s::int)
+    order by r.assured_at nulls first, r.id
+    limit %(limit)s
+)
+select o.*,
+       array(select u.name from user_resource ur join app_user u on u.id = ur.user_id and not u.disabled
+             where ur.resource_id = o.id order by u.name) as hosts
+from oldest o
+order by o.assured_at nulls first, o.id;
 
 -- name: stale_count
 -- How many active listings have an old or missing 確認日.
@@ -40,23 +43,13 @@ from placement pl join resource r on r.id = pl.resource_id
 where pl.host_responded_at > now() - make_interval(days => %(days)s)
 order by pl.host_responded_at desc;
 
+-- name: fold_proposal_changes
+-- Folds the changes logged since into the stored proposal counts, unless another transaction is at it (migration 0023).
+select fold_proposal_changes(%(rules)s, %(min_overlap)s);
+
 -- name: proposal_counts
--- For each given profile, how many listings it could be proposed per tier (passing every hard constraint,
--- not turned down, not already placed), in one pass. %(eligible)s holds each profile's eligible
--- programmes, comma-separated, in the order of %(ids)s.
-with wanted as (
-    select u.profile_id, coalesce(string_to_array(nullif(u.eligible, ''), ','), '{}'::text[]) as eligible
-    from unnest(%(ids)s::text[], %(eligible)s::text[]) as u(profile_id, eligible)
-)
-select w.profile_id,
-       count(*) filter (where coalesce(r.programme = any(w.eligible), false)) as tier1,
-       count(*) filter (where not coalesce(r.programme = any(w.eligible), false)) as tier2
-from wanted w
-join needs_profile p on p.id = w.profile_id
-join resource r on is_feasible(r, p, w.eligible, %(min_overlap)s)
-where not exists (select 1 from rejection rj where rj.profile_id = p.id and rj.resource_id = r.id)
-  and not exists (select 1 from live_placement pl where pl.profile_id = p.id and pl.resource_id = r.id)
-group by w.profile_id;
+-- (tier 1, tier 2) proposals of every profile not closed, current as of this statement (migration 0023).
+select profile_id, tier1, tier2 from proposal_counts(%(rules)s, %(min_overlap)s);
 
 -- name: caseload
 -- Every profile's 担当 (account id and name, null when nobody is) and the date of its newest 支援経過記録.
