@@ -13,11 +13,13 @@ from fastapi.exception_handlers import http_exception_handler, request_validatio
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matcher import db, embedding
 from matcher.config import Settings, get_settings
 from matcher.errors import DomainError, Invalid
+from matcher.matching.propose import lexical_index
 from matcher.notifications.mailer import Mailer
 from web.body_limit import BodyLimit
 from web.errors import status_and_title
@@ -50,10 +52,21 @@ from web.templating import render
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def warm_up(settings: Settings) -> None:
-    """Loads the embedding model in the background so the first proposal does not wait for it."""
+def warm_up(settings: Settings, pool: ConnectionPool) -> None:
+    """Loads the embedding model and fits the lexical index over the registry in the background, so the
+    first proposal after a start does not wait for them (at 10,000 listings the index takes seconds,
+    and every request behind the first one queued for it)."""
     spec = embedding.EmbeddingSpec.from_settings(settings)
-    threading.Thread(target=embedding.load_model, args=(spec.model, spec.device), daemon=True).start()
+
+    def work() -> None:
+        embedding.load_model(spec.model, spec.device)
+        try:
+            with pool.connection() as conn:
+                lexical_index(conn)
+        except (psycopg.Error, PoolClosed, PoolTimeout):
+            pass  # best effort: the first proposal fits it instead (the app may be stopping)
+
+    threading.Thread(target=work, daemon=True).start()
 
 
 def _is_api(request: Request) -> bool:
@@ -162,7 +175,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool = db.open_pool(settings)
         app.state.pool = pool
         app.state.connection_slots = anyio.Semaphore(settings.pool_max_size)
-        warm_up(settings)
+        warm_up(settings, pool)
         # Mail queued by a change is sent as soon as it commits (NOTIFY wakes the sender); off without SMTP.
         mailer = Mailer(settings) if settings.smtp_url else None
         if mailer:
