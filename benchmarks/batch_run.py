@@ -3,16 +3,24 @@
 Prints the time of a full batch (vectors already stored: no first-time embedding), of an incremental
 batch after 1% of the listings changed (their new texts embedded), and the assignment's total fit as
 a fraction of the LP optimum beside a greedy baseline.
-Run: `.venv/bin/python benchmarks/batch_run.py [--profiles 10000 --listings 10000]`.
+Also prints the physical floor of the scoring work measured in the same run (the 10,000 × 10,000 × 384
+float32 similarity product in numpy, best of three) and each batch as a multiple of it.
+Run: `.venv/bin/python benchmarks/batch_run.py [--profiles 10000 --listings 10000] [--dump FILE]`.
 """
 
 import argparse
+import cProfile
+import json
 import os
 import platform
+import pstats
+import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -23,10 +31,32 @@ from matcher.config import Settings  # noqa: E402
 from matcher.matching.assignment import Pair, assign, greedy, total  # noqa: E402
 
 
+def floor_seconds(size: int = 10_000, dim: int = 384) -> float:
+    """The best of three `size` × `size` × `dim` float32 similarity products in numpy."""
+    rng = np.random.default_rng(0)
+    people = rng.standard_normal((size, dim), dtype=np.float32)
+    listings = rng.standard_normal((size, dim), dtype=np.float32)
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        people @ listings.T
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def dump(path: str, results: dict[str, list]) -> None:
+    """Writes the published proposals of each run, to compare two versions of the batch."""
+    Path(path).write_text(json.dumps(results, ensure_ascii=False, indent=0, sort_keys=True))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--profiles", type=int, default=10_000)
     parser.add_argument("--listings", type=int, default=10_000)
+    parser.add_argument(
+        "--profile", action="store_true", help="print where the full run's time goes (cProfile)"
+    )
+    parser.add_argument("--dump", help="write both runs' published proposals (JSON) to this file")
     args = parser.parse_args()
     if not os.environ.get("MATCHER_DATABASE_URL"):
         os.environ["MATCHER_DATA_DIR"] = tempfile.mkdtemp(prefix="matcher-batch-bench-")
@@ -41,9 +71,16 @@ def main() -> None:
     run_batch(conn, settings, week="2026-W01")  # warms caches and plans
     conn.execute("delete from batch_run")  # the full run below must not reuse anything
     conn.commit()
+    profiler = cProfile.Profile() if args.profile else None
     start = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
     full = run_batch(conn, settings, week="2026-W02")
     full_seconds = time.perf_counter() - start
+    if profiler is not None:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
     changed = max(1, args.listings // 100)
     conn.execute(
         "update resource set description = description || '（更新）', capacity_open = coalesce(capacity_open, 1)"
@@ -51,9 +88,29 @@ def main() -> None:
         [changed],
     )
     conn.commit()
+    profiler = cProfile.Profile() if args.profile else None
     start = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
     incremental = run_batch(conn, settings, week="2026-W03")
     incremental_seconds = time.perf_counter() - start
+    if profiler is not None:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+    floor = floor_seconds()
+    load = os.getloadavg()
+    if args.dump:
+        dump(
+            args.dump,
+            {
+                week: conn.execute(
+                    "select profile_id, resource_id, tier, score, rank from batch_proposal"
+                    " where week = %s order by 1, 2",
+                    [week],
+                ).fetchall()
+                for week in ("2026-W02", "2026-W03")
+            },
+        )
     pairs = [
         Pair(*row[:4])
         for row in conn.execute(
@@ -74,6 +131,19 @@ def main() -> None:
     print(
         f"| {args.profiles:,} | {args.listings:,} | {full_seconds:.1f} s | {incremental_seconds:.1f} s | "
         f"{total(incremental.proposals) / optimum:.4f} | {baseline / optimum:.4f} |"
+    )
+    embedded = incremental.stats["seconds"]["embedding"]
+    refit = incremental.stats["seconds"].get("lexical index", 0.0)
+    print(
+        f"floor (10,000 × 10,000 × 384 float32 product, best of 3): {floor:.3f} s; "
+        f"full batch {full_seconds / floor:.1f}× floor, incremental without embedding "
+        f"({incremental_seconds - embedded:.1f} s) {(incremental_seconds - embedded) / floor:.1f}× floor, "
+        f"without the lexical index's refit on the changed texts too ({refit:.1f} s) "
+        f"{(incremental_seconds - embedded - refit) / floor:.1f}× floor"
+    )
+    print(
+        f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; peak Python memory "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )
     print(f"full: {full.stats['seconds']} (reused {full.stats['reused']})")
     print(f"incremental: {incremental.stats['seconds']} (reused {incremental.stats['reused']})")

@@ -2,6 +2,10 @@
 
 Vectors are the demo listings' real embeddings plus Gaussian noise (cosine ≈ 0.8 to their template),
 so a registry of 100,000 listings is built in seconds instead of hours of CPU embedding.
+
+Beyond 10,000 listings the data is a nation rather than one city: a copy of the municipality (10,000
+listings, its people) every `CITY_SPACING` degrees of latitude, so that density, and the number of
+listings each person can reach, stay those of the 10,000 case.
 """
 
 import io
@@ -23,6 +27,8 @@ COLUMNS = (
     " capacity_open, contact_level, physical_load, reward, trial, min_age, max_age, accommodations, status,"
     " assured_at, source"
 )
+CITY_SIZE = 10_000  # listings (and people) per synthetic municipality
+CITY_SPACING = 0.4  # degrees of latitude between municipalities (each spans 0.24°; people travel ≤ 10 km)
 PATTERNS = [
     [("mon", "09:00", "12:00"), ("wed", "09:00", "12:00"), ("fri", "09:00", "12:00")],
     [("tue", "13:00", "16:00"), ("thu", "13:00", "16:00")],
@@ -68,12 +74,18 @@ def templates(conn: psycopg.Connection) -> list[tuple[Resource, np.ndarray]]:
     return out
 
 
-def _row(n: int, template: Resource, rng: random.Random) -> dict:
+def city_offset(n: int, size: int) -> float:
+    """Degrees of latitude added to the n-th of `size` rows: which municipality it belongs to."""
+    cities = max(1, size // CITY_SIZE)
+    return CITY_SPACING * (n % cities)
+
+
+def _row(n: int, template: Resource, rng: random.Random, size: int) -> dict:
     total = rng.choice([None, 2, 4, 6, 10, 20])
     return template.model_dump(mode="json") | {
         "id": f"syn-{n:06d}",
         "name": f"{template.name} {n}",
-        "lat": 35.466 + rng.uniform(-0.12, 0.12),
+        "lat": 35.466 + rng.uniform(-0.12, 0.12) + city_offset(n, size),
         "lon": 133.060 + rng.uniform(-0.15, 0.15),
         "schedule": [{"day": d, "start": s, "end": e} for d, s, e in rng.choice(PATTERNS)],
         "capacity_total": total,
@@ -118,7 +130,7 @@ def populate(conn: psycopg.Connection, size: int, model: str, seed: int = 1) -> 
     listings, vectors = io.StringIO(), io.StringIO()
     for n in range(size):
         template, base = bases[n % len(bases)]
-        row = _row(n, template, rng)
+        row = _row(n, template, rng, size)
         listings.write("\t".join(_copy_value(row[c]) for c in names) + "\n")
         vectors.write(f"{row['id']}\t{model}\tsynthetic\t{_noisy(base, noise)}\n")
     with conn.transaction():
@@ -151,7 +163,11 @@ def populate_profiles(
     for n in range(size):
         template, base = templates[n % len(templates)]
         assert template is not None
-        copy = NeedsProfile.model_validate(template.model_dump() | {"id": f"syn-p-{n:05d}"})
+        copy = NeedsProfile.model_validate(
+            template.model_dump()
+            | {"id": f"syn-p-{n:06d}" if size > 99_999 else f"syn-p-{n:05d}"}
+            | {"lat": template.lat + city_offset(n, size)}
+        )
         copies.append(copy)
         text_hash = embedding.text_hash(embedding.profile_text(spec, copy.interests, copy.narrative))
         vectors.write(f"{copy.id}\t{spec.key}\t{text_hash}\t{_noisy(base, rng)}\n")

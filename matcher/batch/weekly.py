@@ -7,6 +7,7 @@ advisory lock lets only one run go at a time.
 """
 
 import contextlib
+import json
 import re
 import time
 from collections import Counter
@@ -22,12 +23,24 @@ from psycopg.types.json import Jsonb
 
 from matcher import embedding
 from matcher.batch.learning import adopted_weights, learn, model_weights
+from matcher.batch.scoring import (
+    Fit,
+    Gaps,
+    Pairs,
+    People,
+    Staged,
+    blocks,
+    feasible_pairs,
+    ranked,
+    rows_of,
+    score_block,
+    similarity,
+    without,
+)
 from matcher.config import ScoreWeights, Settings
 from matcher.matching.assignment import Pair, assign
-from matcher.matching.lexical import LexicalIndex
-from matcher.matching.propose import lexical_index, rank
+from matcher.matching.propose import lexical_index
 from matcher.matching.vectorized import Registry
-from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import iter_profiles
 from matcher.reports import gaps as gaps_report
 from matcher.reports.gaps import CODE_LABELS, GapCluster, cluster_gaps
@@ -35,7 +48,7 @@ from matcher.sql import queries
 
 SQL = queries("batch")
 WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-STAGE_CHUNK = 100  # profiles staged per transaction: a killed run loses at most this much work
+STAGE_CHUNK = 256  # profiles scored and staged per transaction: a killed run loses at most this much work
 
 
 class BatchBusy(RuntimeError):
@@ -142,7 +155,7 @@ def _run(conn: psycopg.Connection, settings: Settings, week: str, progress: Prog
     clock.lap("learning")
     todo = [row[0] for row in conn.execute(SQL.open_profiles, {"week": week})]
     progress.phase("scoring", len(todo))
-    reused = _stage_all(conn, scoring, week, todo, spec.key, progress)
+    reused = _stage_all(conn, scoring, week, todo, spec.key, progress, clock)
     clock.lap("scoring")
     progress.phase("assigning", 1)
     pairs, capacity, vanished = _staged(conn, settings, week)
@@ -206,75 +219,99 @@ def _weights_for(
 
 @dataclass
 class Carry:
-    """What a profile's staging can take from the last week scored with the same weights."""
+    """What staging takes from the last week scored with the same weights: the people copied as they
+    were, and the people who keep their untouched pairs with the changed listings scored again."""
 
     previous: str
-    rows: dict[str, list[tuple[str, int, float]]]
-    failed: dict[str, dict[str, int]]
-    copy: set[str] = field(default_factory=set)
-    merge: dict[str, tuple[set[str], list[int]]] = field(
-        default_factory=dict
-    )  # stale ids, changed rows to score
+    copy: list[str] = field(default_factory=list)
+    merged: list[Staged] = field(default_factory=list)
 
 
 def _stage_all(
-    conn: psycopg.Connection, settings: Settings, week: str, todo: list[str], model: str, progress: Progress
+    conn: psycopg.Connection,
+    settings: Settings,
+    week: str,
+    todo: list[str],
+    model: str,
+    progress: Progress,
+    clock: "Stopwatch",
 ) -> int:
-    """Scores every profile's best feasible listings and stages them, a chunk per transaction.
+    """Scores every profile's best feasible listings in bulk and stages them, a block per transaction.
 
     Returns how many profiles were carried over from last week (copied, or with only their changed
     listings scored again)."""
+    index = lexical_index(conn)  # refitted (every listing's text read again) when a text changed
+    clock.lap("lexical index")
     registry = Registry.load(conn, model)
     wanted = set(todo)
     profiles = {p.id: p for p in iter_profiles(conn, trusted=True) if p.id in wanted}
-    vectors = {pid: v.to_numpy() for pid, v in conn.execute(SQL.profile_vectors, {"model": model})}
-    skip: dict[str, set[int]] = {}
-    for profile_id, resource_id in conn.execute(SQL.not_again):
-        if resource_id in registry.index:
-            skip.setdefault(profile_id, set()).add(registry.index[resource_id])
-    index = lexical_index(conn)
-    today = date.today()
-    carry = _carry(conn, settings, week, profiles, registry)
-    if carry is not None and carry.copy:
-        ids = sorted(carry.copy)
-        with conn.transaction():
-            conn.execute(SQL.reuse_candidates, {"week": week, "previous": carry.previous, "ids": ids})
-            conn.execute(SQL.reuse_done, {"week": week, "previous": carry.previous, "ids": ids})
-        progress.advance(len(ids))
-    todo = [pid for pid in todo if carry is None or pid not in carry.copy]
-    for start in range(0, len(todo), STAGE_CHUNK):
-        chunk = todo[start : start + STAGE_CHUNK]
-        staged, done = [], []
-        for profile_id in chunk:
-            profile, vector = profiles[profile_id], vectors.get(profile_id)
-            if carry is not None and profile_id in carry.merge and vector is not None:
-                rows, failed, saturated = _merge(registry, settings, profile, vector, carry, index, today)
-            else:
-                rows, failed, saturated = _score(
-                    registry, settings, profile, vector, skip.get(profile_id, set()), index, today
+    with conn.cursor(binary=True) as cur:  # vectors as bytes, not decimal text
+        vectors = {pid: v.to_numpy() for pid, v in cur.execute(SQL.profile_vectors, {"model": model})}
+    people = People.of([profiles[pid] for pid in todo], vectors, settings.min_overlap_minutes)
+    position = {pid: n for n, pid in enumerate(todo)}
+    skip = np.unique(
+        np.array(
+            [
+                position[pid] * len(registry.rows) + registry.index[rid]
+                for pid, rid in conn.execute(SQL.not_again)
+                if pid in position and rid in registry.index
+            ],
+            np.int64,
+        )
+    )
+    fit = Fit(registry, index, settings, date.today())
+    carry = _carry(conn, week, people, registry, skip, fit, settings)
+    carried = set()
+    if carry is not None:
+        if carry.copy:
+            with conn.transaction():
+                conn.execute(
+                    SQL.reuse_candidates, {"week": week, "previous": carry.previous, "ids": carry.copy}
                 )
-            staged += [{"week": week, "profile_id": profile_id} | row for row in rows]
-            done.append(
-                {
-                    "week": week,
-                    "profile_id": profile_id,
-                    "failed": Jsonb(dict(failed)),
-                    "saturated": saturated,
-                }
+                conn.execute(SQL.reuse_done, {"week": week, "previous": carry.previous, "ids": carry.copy})
+            progress.advance(len(carry.copy))
+        for start in range(0, len(carry.merged), STAGE_CHUNK):
+            _stage(conn, week, carry.merged[start : start + STAGE_CHUNK])
+            progress.advance(len(carry.merged[start : start + STAGE_CHUNK]))
+        carried = set(carry.copy) | {s.profile_id for s in carry.merged}
+    fresh = np.array([n for n, pid in enumerate(todo) if pid not in carried], np.int64)
+    gaps = Gaps(registry, settings)
+    for block, rows in blocks(registry, people, fresh, STAGE_CHUNK):
+        _stage(conn, week, score_block(registry, people, block, rows, skip, fit, gaps, settings))
+        progress.advance(len(block))
+    return len(carried)
+
+
+def _stage(conn: psycopg.Connection, week: str, staged: list[Staged]) -> None:
+    """Stages some profiles' candidates and marks them done, in one transaction (COPY)."""
+    with conn.transaction(), conn.cursor() as cur:
+        with cur.copy(SQL.copy_candidates) as copy:
+            copy.write(
+                "".join(
+                    f"{_text(week)}\t{_text(s.profile_id)}\t{_text(row['resource_id'])}\t{row['tier']}\t"
+                    f"{row['score']!r}\n"
+                    for s in staged
+                    for row in s.rows
+                )
             )
-        with conn.transaction(), conn.cursor() as cur:
-            cur.executemany(SQL.stage_candidate, staged)
-            cur.executemany(SQL.stage_done, done)
-        progress.advance(len(chunk))
-    return 0 if carry is None else len(carry.copy) + len(carry.merge)
+        with cur.copy(SQL.copy_done) as copy:
+            for s in staged:
+                copy.write_row((week, s.profile_id, json.dumps(dict(s.failed)), s.saturated))
+
+
+def _text(value: str) -> str:
+    """A value in COPY's text format."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _carry(
     conn: psycopg.Connection,
-    settings: Settings,
     week: str,
-    profiles: dict[str, NeedsProfile],
+    people: People,
     registry: Registry,
+    skip: np.ndarray,
+    fit: Fit,
+    settings: Settings,
 ) -> Carry | None:
     """Which profiles keep last week's candidates as they were, and which need only their changed
     listings scored again. Everything else is scored afresh: a profile whose record, vector or decisions
@@ -294,94 +331,57 @@ def _carry(
     for profile_id, resource_id, tier, score in conn.execute(SQL.previous_candidates, {"week": previous}):
         rows.setdefault(profile_id, []).append((resource_id, tier, score))
     moved = changed | {rid for listed in rows.values() for rid, _t, _s in listed if rid not in registry.index}
-    fresh_rows = np.array([registry.index[r] for r in sorted(changed) if r in registry.index], np.int64)
-    fresh = registry.subset(fresh_rows)
-    carry = Carry(previous, rows, {pid: codes for pid, (codes, _s) in done.items()})
-    for profile_id, profile in profiles.items():
-        if profile_id in touched or profile_id not in done or done[profile_id][1]:
+    fresh_rows = np.array(sorted(registry.index[r] for r in changed if r in registry.index), np.int64)
+    kept = np.array(
+        [
+            n
+            for n, p in enumerate(people.profiles)
+            if p.id not in touched and p.id in done and not done[p.id][1] and people.has_vector[n]
+        ],
+        np.int64,
+    )
+    now_feasible = _feasible_among(registry, people, kept, fresh_rows, skip)
+    scored, _best = ranked(fit, people, now_feasible, len(fresh_rows))
+    carry = Carry(previous)
+    for n in kept.tolist():
+        profile_id = people.profiles[n].id
+        listed = rows.get(profile_id, [])
+        stale = {rid for rid, _t, _s in listed if rid in moved}
+        if not stale and n not in scored:
+            carry.copy.append(profile_id)
             continue
-        stale = {rid for rid, _t, _s in rows.get(profile_id, []) if rid in moved}
-        eligible = set(profile.eligible_programmes())
-        now_feasible = [
-            int(fresh_rows[k]) for k in fresh.feasible(profile, eligible, settings.min_overlap_minutes)
+        new = [
+            (registry.rows[k]["id"], row["tier"], score)
+            for (k, score), row in zip(
+                scored.get(n, []), rows_of(registry, people, n, scored.get(n, [])), strict=True
+            )
         ]
-        if not stale and not now_feasible:
-            carry.copy.add(profile_id)
-        else:
-            carry.merge[profile_id] = (stale, now_feasible)
+        merged = [row for row in listed if row[0] not in stale] + new
+        merged.sort(key=lambda row: (row[1], -row[2], row[0]))
+        staged = [
+            {"resource_id": rid, "tier": tier, "score": round(score, 6)}
+            for rid, tier, score in merged[: settings.batch_candidate_pool]
+        ]
+        carry.merged.append(Staged(profile_id, staged, Counter(done[profile_id][0]), False))
     return carry
 
 
-def _merge(
-    registry: Registry,
-    settings: Settings,
-    profile: NeedsProfile,
-    vector: Any,
-    carry: Carry,
-    index: LexicalIndex,
-    today: date,
-) -> tuple[list[dict[str, Any]], Counter[str], bool]:
-    """Last week's candidates without the changed ones, plus the changed listings that are feasible now."""
-    stale, now_feasible = carry.merge[profile.id]
-    kept = [(rid, tier, score) for rid, tier, score in carry.rows.get(profile.id, []) if rid not in stale]
-    scored = rank(
-        profile,
-        registry.candidates(
-            profile,
-            list(
-                zip(
-                    now_feasible,
-                    registry.similarity(np.array(now_feasible, np.int64), vector).tolist(),
-                    strict=True,
-                )
-            ),
-        ),
-        index,
-        settings,
-        today,
-    ).proposals
-    merged = kept + [(p.candidate.id, p.tier, p.score) for p in scored]
-    merged.sort(key=lambda row: (row[1], -row[2], row[0]))
-    rows = [
-        {"resource_id": rid, "tier": tier, "score": round(score, 6)}
-        for rid, tier, score in merged[: settings.batch_candidate_pool]
+def _feasible_among(
+    registry: Registry, people: People, kept: np.ndarray, fresh_rows: np.ndarray, skip: np.ndarray
+) -> Pairs:
+    """The (carried person, changed listing) pairs that pass every constraint now, with their tier and
+    similarity (the changed listings near each person only)."""
+    found = [
+        without(feasible_pairs(registry, people, block, np.intersect1d(rows, fresh_rows)), registry, skip)
+        for block, rows in blocks(registry, people, kept, 4096)
     ]
-    return rows, Counter(carry.failed.get(profile.id, {})), False
-
-
-def _score(
-    registry: Registry,
-    settings: Settings,
-    profile: NeedsProfile,
-    vector: Any,
-    skip: set[int],
-    index: LexicalIndex,
-    today: date,
-) -> tuple[list[dict[str, Any]], Counter[str], bool]:
-    """One profile's staged rows, the constraints that ruled listings out (when nothing fits well),
-    and whether its pool was full."""
-    eligible = set(profile.eligible_programmes())
-    found, saturated = (
-        registry.nearest_feasible(
-            profile,
-            eligible,
-            vector,
-            skip=skip,
-            min_overlap=settings.min_overlap_minutes,
-            pool=settings.batch_search_pool,
-        )
-        if vector is not None
-        else ([], False)
+    pairs = Pairs(
+        np.concatenate([p.person for p in found] or [np.zeros(0, np.int64)]),
+        np.concatenate([p.listing for p in found] or [np.zeros(0, np.int64)]),
     )
-    proposals = rank(profile, found, index, settings, today).proposals
-    rows = [
-        {"resource_id": p.candidate.id, "tier": p.tier, "score": round(p.score, 6)}
-        for p in proposals[: settings.batch_candidate_pool]
-    ]
-    failed: Counter[str] = Counter()
-    if not proposals or max(p.score for p in proposals) < settings.gap_fit_threshold:
-        failed = registry.failed_counts(profile, eligible, settings.min_overlap_minutes)
-    return rows, failed, saturated
+    pairs.values["tier1"] = people.tier1[pairs.person, registry.programme[pairs.listing]]
+    pairs.values["similarity"] = similarity(registry, people, pairs)
+    return pairs
 
 
 def _staged(
@@ -440,26 +440,30 @@ def _publish(
     by_profile: dict[str, list[Pair]] = {}
     for pair in chosen:
         by_profile.setdefault(pair.profile_id, []).append(pair)
-    with conn.transaction():
+    with conn.transaction(), conn.cursor() as cur:
         for query in (SQL.clear_published, SQL.clear_unassigned, SQL.clear_gaps):
-            conn.execute(query, {"week": week})
-        for profile_id, pairs in by_profile.items():
-            for rank, pair in enumerate(
-                sorted(pairs, key=lambda p: (p.tier, -p.score, p.resource_id)), start=1
-            ):
-                conn.execute(
-                    SQL.publish_proposal,
-                    {
-                        "week": week,
-                        "profile_id": profile_id,
-                        "resource_id": pair.resource_id,
-                        "tier": pair.tier,
-                        "score": pair.score,
-                        "rank": rank,
-                    },
+            cur.execute(query, {"week": week})
+        cur.executemany(
+            SQL.publish_proposal,
+            [
+                {
+                    "week": week,
+                    "profile_id": profile_id,
+                    "resource_id": pair.resource_id,
+                    "tier": pair.tier,
+                    "score": pair.score,
+                    "rank": rank,
+                }
+                for profile_id, pairs in by_profile.items()
+                for rank, pair in enumerate(
+                    sorted(pairs, key=lambda p: (p.tier, -p.score, p.resource_id)), start=1
                 )
-        for profile_id, reason in unassigned.items():
-            conn.execute(SQL.publish_unassigned, {"week": week, "profile_id": profile_id, "reason": reason})
+            ],
+        )
+        cur.executemany(
+            SQL.publish_unassigned,
+            [{"week": week, "profile_id": pid, "reason": reason} for pid, reason in unassigned.items()],
+        )
         gaps_report.save_report(conn, week, gaps)
         previous, changed = changes(conn, week)
         stats |= {"previous_week": previous} | {

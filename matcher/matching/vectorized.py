@@ -63,7 +63,7 @@ class Registry:
     @classmethod
     def load(cls, conn: psycopg.Connection, model: str) -> "Registry":
         """Reads every listing once."""
-        with conn.cursor(row_factory=dict_row) as cur:
+        with conn.cursor(row_factory=dict_row, binary=True) as cur:  # vectors as bytes, not decimal text
             rows = cur.execute(SQL.listings, {"model": model}).fetchall()
         n = len(rows)
         intervals = [

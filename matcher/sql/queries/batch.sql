@@ -35,18 +35,6 @@ order by p.id;
 -- How many open profiles there are.
 select count(*) from needs_profile where status = 'open';
 
--- name: stage_candidate
--- Stages one scored candidate.
-insert into batch_candidate (week, profile_id, resource_id, tier, score)
-values (%(week)s, %(profile_id)s, %(resource_id)s, %(tier)s, %(score)s)
-on conflict do nothing;
-
--- name: stage_done
--- Marks a profile's candidates as complete for the week, with the constraints that ruled places out.
-insert into batch_profile_done (week, profile_id, failed_codes, saturated)
-values (%(week)s, %(profile_id)s, %(failed)s, %(saturated)s)
-on conflict do nothing;
-
 -- name: staged
 -- The week's staged candidates of open profiles whose listings are still active, with their capacity.
 select c.profile_id, c.resource_id, c.tier, c.score, r.capacity_open
@@ -200,3 +188,11 @@ insert into batch_profile_done (week, profile_id, failed_codes, saturated)
 select %(week)s, profile_id, failed_codes, saturated from batch_profile_done
 where week = %(previous)s and profile_id = any(%(ids)s)
 on conflict do nothing;
+
+-- name: copy_candidates
+-- Stages a chunk of scored candidates (COPY rows: week, profile, listing, tier, score).
+copy batch_candidate (week, profile_id, resource_id, tier, score) from stdin;
+
+-- name: copy_done
+-- Marks a chunk of profiles as complete (COPY rows: week, profile, failed-constraint counts, saturated).
+copy batch_profile_done (week, profile_id, failed_codes, saturated) from stdin;
