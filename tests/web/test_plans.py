@@ -46,6 +46,9 @@ def test_a_plan_from_agreement_to_review_evaluation_and_closing(
     placement = confirm(seeded_conn, settings, profile_id="p01", resource_id=resource_id, actor="coordinator")
     seeded_conn.commit()
     meeting_id = jusoteki_meeting_with(coordinator, "p01")
+    meeting_page = coordinator.get(f"/meetings/{meeting_id}").text
+    assert "<title>重層的支援会議 12月｜会議</title>" in meeting_page  # the title is the meeting's name only
+    assert meeting_page.count('id="resources-review"') == 1  # where to review 社会資源の充足状況
     review_on = date.today() + timedelta(days=3)
 
     pii = coordinator.post(
