@@ -243,8 +243,9 @@ def add_case(conn: psycopg.Connection, *, meeting_id: int, profile_id: str, by: 
             raise NotFound(f"ニーズプロファイル「{profile_id}」はありません")
         if not meeting.allows(row[0]):
             raise Conflict(
-                f"重層的支援会議で話し合えるのは、本人同意が「{label(Consent.full)}」の方だけです"
-                f"（{profile_id} の同意は「{label(row[0], Consent)}」）。"
+                "重層的支援会議で話し合えるのは、情報の共有に本人が同意している方"
+                f"（同意の範囲が「{label(Consent.full)}」）だけです"
+                f"（{profile_id} は「{label(row[0], Consent)}」）。"
                 "同意のない方は支援会議で取り上げてください",
                 field="profile_id",
             )

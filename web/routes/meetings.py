@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from matcher.accounts.users import Session, User
 from matcher.config import Settings
 from matcher.core.vocabulary import LABELS, MeetingKind
-from matcher.errors import Invalid
+from matcher.errors import Conflict, Invalid
 from matcher.matching.propose import propose
 from matcher.meetings import service
 from matcher.meetings.service import MAX_MINUTE, MAX_TITLE, AgendaItem, Meeting
@@ -172,13 +172,14 @@ def _change(
     typed: dict[str, str],
     anchor: str,
 ) -> Response:
-    """Makes an organiser's change and goes back to its place on the meeting's page; a refusal is shown
-    beside its field with what was typed kept."""
+    """Makes an organiser's change and goes back to its place on the meeting's page; a refusal (bad input,
+    or a case the kind of meeting may not discuss) is shown beside its field with what was typed kept."""
     try:
         change()
-    except Invalid as exc:
+    except (Invalid, Conflict) as exc:  # e.g. a person whose consent the kind of meeting does not allow
         errors = {exc.field or "form": exc.message}
-        return _organiser_page(request, conn, settings, meeting_id, errors=errors, typed=typed, status=422)
+        status = 409 if isinstance(exc, Conflict) else 422
+        return _organiser_page(request, conn, settings, meeting_id, errors=errors, typed=typed, status=status)
     return RedirectResponse(f"/meetings/{meeting_id}#{anchor}", status_code=303)
 
 
