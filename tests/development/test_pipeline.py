@@ -12,6 +12,7 @@ from matcher.development import host_support, pipeline, registration
 from matcher.development.model import Stage
 from matcher.errors import Conflict, Invalid, NotAllowed
 from matcher.registry.model import Resource
+from matcher.reports import kpi
 from tests.development.conftest import ADMIN, COORDINATOR, HOST, count
 
 
@@ -162,9 +163,13 @@ def test_registering_creates_one_listing_without_a_programme_linked_both_ways(
             seeded_conn, candidate_id=cid, resource=developed_listing(), spec=spec, by=COORDINATOR
         )
 
+    this_year = kpi.fiscal_year_of(datetime.now(kpi.JST))
+    new_before = kpi.report(seeded_conn, fiscal_year=this_year).document()["new_resources"]
     registration.register(seeded_conn, candidate_id=cid, resource=developed_listing(), spec=spec, by=ADMIN)
     seeded_conn.commit()
     assert resources(seeded_conn) == before + 1
+    # the year's 新たに開拓した社会資源 counts it
+    assert kpi.report(seeded_conn, fiscal_year=this_year).document()["new_resources"] == new_before + 1
     row = seeded_conn.execute(
         "select programme, hosts_participation, status, source, created_at from resource where id = 'dev-farm'"
     ).fetchone()
