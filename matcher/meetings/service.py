@@ -128,7 +128,6 @@ class Access:
 
     meeting: Meeting
     may_see_cases: bool
-    member: bool = False
     acknowledged_at: datetime | None = None
     refusal: str = ""
 
@@ -184,12 +183,6 @@ def meetings_of_member(conn: psycopg.Connection, user: User) -> list[MemberMeeti
     """The meetings a member belongs to, newest first."""
     with conn.cursor(row_factory=class_row(MemberMeeting)) as cur:
         return cur.execute(SQL.of_member, {"user_id": user.id}).fetchall()
-
-
-def meetings_of_profile(conn: psycopg.Connection, profile_id: str) -> list[Meeting]:
-    """The meetings a profile was on the agenda of (for the coordinator's view of the person)."""
-    with conn.cursor(row_factory=class_row(Meeting)) as cur:
-        return cur.execute(SQL.of_profile, {"profile_id": profile_id}).fetchall()
 
 
 def add_member(conn: psycopg.Connection, *, meeting_id: int, name: str, by: User) -> Member:
@@ -309,15 +302,12 @@ def access(
         refusal = f"資料は開催日（{meeting.held_on:%Y年%-m月%-d日}）から見られます"
     elif not meeting.is_open(settings, today):
         refusal = f"資料を見られる期間（{meeting.open_until(settings):%Y年%-m月%-d日}まで）は終わりました"
-    return Access(meeting, not refusal, member=True, acknowledged_at=acknowledged_at, refusal=refusal)
+    return Access(meeting, not refusal, acknowledged_at=acknowledged_at, refusal=refusal)
 
 
-def shown_cases(
-    conn: psycopg.Connection, *, meeting_id: int, reader: User, settings: Settings, today: date
-) -> tuple[Access, list[AgendaItem]]:
-    """The agenda a reader may see now (NotAllowed with the reason when they may not see it), every
-    shown case audited against the person's profile."""
-    seen = access(conn, meeting_id=meeting_id, reader=reader, settings=settings, today=today)
+def show(conn: psycopg.Connection, seen: Access, reader: User) -> list[AgendaItem]:
+    """The agenda as `access` found the reader may see it (NotAllowed with the reason when they may not),
+    every shown case audited against the person's profile."""
     if not seen.may_see_cases:
         raise NotAllowed(seen.refusal)
     items = agenda(conn, seen.meeting)
@@ -330,9 +320,9 @@ def shown_cases(
                     action="meeting_shown",
                     entity="profile",
                     entity_id=item.profile_id,
-                    after={"meeting_id": meeting_id, "role": reader.role},
+                    after={"meeting_id": seen.meeting.id, "role": reader.role},
                 )
-    return seen, items
+    return items
 
 
 def on_agenda(conn: psycopg.Connection, *, meeting_id: int, profile_id: str) -> bool:

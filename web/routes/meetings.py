@@ -152,9 +152,7 @@ def _member_page(
         "cases": [],
     }
     if seen.may_see_cases:
-        _seen, items = service.shown_cases(
-            conn, meeting_id=meeting_id, reader=session.user, settings=settings, today=date.today()
-        )
+        items = service.show(conn, seen, session.user)
         context["cases"] = _case_details(conn, settings, items, top=PROPOSALS_SHOWN)
         proposed = [p.resource_id for c in context["cases"] for p in c["proposals"]]
         context["names"] = {rid: r.name for rid, r in resources_by_ids(conn, proposed).items()}
@@ -382,9 +380,8 @@ def api_acknowledge(meeting_id: int, conn: Conn, user: ApiMember) -> Acknowledge
 def api_cases(meeting_id: int, conn: Conn, settings: CurrentSettings, user: Reader) -> list[dict[str, Any]]:
     """議題のプロファイル（すべての項目）と提案。構成員は、守秘義務を確認し、会議の期間中だけ（ほかは 403）。
     重層的支援会議では、同意が撤回された方は表示しません。表示はすべて監査ログに残ります。"""
-    _seen, items = service.shown_cases(
-        conn, meeting_id=meeting_id, reader=user, settings=settings, today=date.today()
-    )
+    seen = service.access(conn, meeting_id=meeting_id, reader=user, settings=settings, today=date.today())
+    items = service.show(conn, seen, user)
     minutes = service.minutes_of(conn, meeting_id)
     answer = []
     for detail in _case_details(conn, settings, items, top=PROPOSALS_SHOWN):

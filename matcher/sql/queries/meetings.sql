@@ -92,10 +92,3 @@ returning id, meeting_id, profile_id, shared, actions, next_review_on, written_b
 select id, meeting_id, profile_id, shared, actions, next_review_on, written_by, written_at
 from meeting_minute where meeting_id = %(meeting_id)s
 order by profile_id, id;
-
--- name: of_profile
--- The meetings a profile was on the agenda of, newest first.
-select m.id, m.kind, m.held_on, m.title, m.created_by, m.created_at
-from meeting m join meeting_case mc on mc.meeting_id = m.id
-where mc.profile_id = %(profile_id)s
-order by m.held_on desc, m.id desc;
