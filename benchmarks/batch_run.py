@@ -5,7 +5,10 @@ batch after 1% of the listings changed (their new texts embedded), and the assig
 a fraction of the LP optimum beside a greedy baseline.
 Also prints the physical floor of the scoring work measured in the same run (the 10,000 × 10,000 × 384
 float32 similarity product in numpy, best of three) and each batch as a multiple of it.
-Run: `.venv/bin/python benchmarks/batch_run.py [--profiles 10000 --listings 10000] [--dump FILE]`.
+With `--workers N` it also times the same full run spread over N local worker processes
+(`matcher batch run --workers N`: scoring as procrastinate tasks), prints it beside the in-process run
+and says whether the two published exactly the same proposals.
+Run: `.venv/bin/python benchmarks/batch_run.py [--profiles 10000 --listings 10000] [--workers 2] [--dump FILE]`.
 """
 
 import argparse
@@ -21,6 +24,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -49,6 +53,36 @@ def dump(path: str, results: dict[str, list]) -> None:
     Path(path).write_text(json.dumps(results, ensure_ascii=False, indent=0, sort_keys=True))
 
 
+PUBLISHED = (
+    "select profile_id, resource_id, tier, score, rank from batch_proposal where week = %s order by 1, 2"
+)
+
+
+def distributed_run(conn: psycopg.Connection, settings: Settings, workers: int) -> dict[str, object]:
+    """The full run of 2026-W02 again from nothing, on `workers` local worker processes (their start
+    included in the time), and whether it published what the in-process run published."""
+    from matcher.batch.tasks import Workers
+
+    before = conn.execute(PUBLISHED, ["2026-W02"]).fetchall()
+    unassigned = "select profile_id, reason from batch_unassigned where week = %s order by 1"
+    before_unassigned = conn.execute(unassigned, ["2026-W02"]).fetchall()
+    conn.execute("delete from batch_run")
+    conn.commit()
+    start = time.perf_counter()
+    with Workers(settings, local=workers, say=lambda text: print(text, file=sys.stderr)) as pieces:
+        result = run_batch(conn, settings, week="2026-W02", pieces=pieces)
+    seconds = time.perf_counter() - start
+    same = (
+        conn.execute(PUBLISHED, ["2026-W02"]).fetchall() == before
+        and conn.execute(unassigned, ["2026-W02"]).fetchall() == before_unassigned
+    )
+    return {
+        "seconds": seconds,
+        "same": same,
+        "phases": result.stats["seconds"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--profiles", type=int, default=10_000)
@@ -57,6 +91,9 @@ def main() -> None:
         "--profile", action="store_true", help="print where the full run's time goes (cProfile)"
     )
     parser.add_argument("--dump", help="write both runs' published proposals (JSON) to this file")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="also time the full run on this many local worker processes"
+    )
     args = parser.parse_args()
     if not os.environ.get("MATCHER_DATABASE_URL"):
         os.environ["MATCHER_DATA_DIR"] = tempfile.mkdtemp(prefix="matcher-batch-bench-")
@@ -81,6 +118,7 @@ def main() -> None:
         profiler.disable()
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+    distributed = distributed_run(conn, settings, args.workers) if args.workers else None
     changed = max(1, args.listings // 100)
     conn.execute(
         "update resource set description = description || '（更新）', capacity_open = coalesce(capacity_open, 1)"
@@ -146,6 +184,13 @@ def main() -> None:
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )
     print(f"full: {full.stats['seconds']} (reused {full.stats['reused']})")
+    if distributed is not None:
+        print(
+            f"full batch in one process {full_seconds:.1f} s; on {args.workers} worker processes "
+            f"{distributed['seconds']:.1f} s (their start included); published proposals identical: "
+            f"{'yes' if distributed['same'] else 'NO'}"
+        )
+        print(f"full on workers: {distributed['phases']}")
     print(f"incremental: {incremental.stats['seconds']} (reused {incremental.stats['reused']})")
     print(
         f"proposals: {len(full.proposals)} full, {len(incremental.proposals)} incremental; "

@@ -13,7 +13,6 @@ import platform
 import resource
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -22,9 +21,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.synthetic import populate, prepare  # noqa: E402
-from matcher import db, embedding  # noqa: E402
-from matcher.config import Settings  # noqa: E402
+from benchmarks.synthetic import open_prepared, populate  # noqa: E402
+from matcher import embedding  # noqa: E402
 from matcher.matching.propose import propose, propose_top  # noqa: E402
 
 
@@ -49,11 +47,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--full-queries", type=int, default=10, help="full documents timed per size")
     args = parser.parse_args()
-    if not os.environ.get("MATCHER_DATABASE_URL"):
-        os.environ["MATCHER_DATA_DIR"] = tempfile.mkdtemp(prefix="matcher-bench-")
-    settings = Settings()
-    conn = db.open_connection(settings)
-    prepare(conn, settings)
+    settings, conn = open_prepared()
     spec = embedding.EmbeddingSpec.from_settings(settings)
     profiles = [
         row[0] for row in conn.execute("select id from needs_profile where status = 'open' order by id")

@@ -10,13 +10,15 @@ listings each person can reach, stay those of the 10,000 case.
 
 import io
 import json
+import os
 import random
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import psycopg
 
-from matcher import embedding
+from matcher import db, embedding
 from matcher.config import Settings
 from matcher.registry.model import Resource
 from matcher.seed import load_seeds
@@ -50,6 +52,17 @@ def _copy_in(conn: psycopg.Connection, target: str, rows: io.StringIO) -> None:
     """COPYs tab-separated rows into `target`, a table and its columns."""
     with conn.cursor().copy(f"copy {target} from stdin") as copy:  # type: ignore[arg-type]
         copy.write(rows.getvalue())
+
+
+def open_prepared(prefix: str = "matcher-bench-") -> tuple[Settings, psycopg.Connection]:
+    """The benchmark's database, prepared: MATCHER_DATABASE_URL's, else an embedded server of its own in a
+    new temporary folder (never the demo's)."""
+    if not os.environ.get("MATCHER_DATABASE_URL"):
+        os.environ["MATCHER_DATA_DIR"] = tempfile.mkdtemp(prefix=prefix)
+    settings = Settings()
+    conn = db.open_connection(settings)
+    prepare(conn, settings)
+    return settings, conn
 
 
 def prepare(conn: psycopg.Connection, settings: Settings) -> None:

@@ -439,6 +439,21 @@ class BarProgress:
 def batch_run(
     week: Annotated[str | None, typer.Option(help="対象の週（例: 2026-W48）。省略時は今週")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=64,
+            help="提案の計算をタスクに分け、このマシンでワーカーをこの数だけ起動して計算します"
+            "（0: このプロセスだけで計算。ほかのマシンの matcher worker も加わります）",
+        ),
+    ] = 0,
+    distribute: Annotated[
+        bool,
+        typer.Option(
+            "--distribute", help="--workers 0 でもタスクに分け、ほかのマシンの matcher worker に計算させます"
+        ),
+    ] = False,
 ) -> None:
     """週次処理: 変わった文章の埋め込み、重みの学習、全員の提案の計算、定員を守った割り当て、不足の集計。"""
     from matcher.batch.weekly import BadWeek, BatchBusy, Progress, run_batch
@@ -447,7 +462,19 @@ def batch_run(
     bar = BarProgress()
     try:
         with db.connect(settings) as conn:
-            result = run_batch(conn, settings, week=week, progress=Progress(bar.phase, bar.advance))
+            if workers or distribute:
+                from matcher.batch.tasks import Workers, WorkersFailed
+
+                say = lambda text: typer.echo(text, err=True)  # noqa: E731
+                try:
+                    with Workers(settings, local=workers, advance=bar.advance, say=say) as pieces:
+                        progress = Progress(bar.phase, bar.advance)
+                        result = run_batch(conn, settings, week=week, progress=progress, pieces=pieces)
+                except WorkersFailed as exc:
+                    bar.close()
+                    fail([str(exc)])
+            else:
+                result = run_batch(conn, settings, week=week, progress=Progress(bar.phase, bar.advance))
     except (BatchBusy, BadWeek) as exc:
         bar.close()
         fail([str(exc)])
@@ -465,6 +492,28 @@ def batch_run(
         typer.echo(f"  ・{note}")
     for gap in [g for g in result.gaps if g.shown]:
         typer.echo(f"  不足: {gap.area} {gap.size}人「{gap.label}」")
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="同時に実行するタスクの数（計算はCPUを使うので1が目安）")
+    ] = 1,
+    queues: Annotated[
+        list[str] | None,
+        typer.Option("--queues", help="受け持つ待ち行列（省略時はすべて。週次処理は batch）"),
+    ] = None,
+) -> None:
+    """週次処理のタスクを実行するワーカー（Ctrl+C か SIGTERM で、実行中のタスクを終えてから止まります）。"""
+    from matcher.batch.tasks import run_worker
+
+    settings = get_settings()
+    typer.echo(f"ワーカーを起動します（待ち行列: {', '.join(queues) if queues else 'すべて'}）", err=True)
+    try:
+        run_worker(settings, concurrency=concurrency, queues=queues)
+    except db.DatabaseError as exc:
+        fail([str(exc)])
+    typer.echo("ワーカーを止めました", err=True)
 
 
 @app.command("demo-accounts")
@@ -602,3 +651,7 @@ def report_kpi(
         return
     for line in kpi.text_table(result, goals):
         typer.echo(line)
+
+
+if __name__ == "__main__":  # `python -m matcher.cli`: how the batch starts its local workers
+    app()

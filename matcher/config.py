@@ -111,6 +111,15 @@ class Settings(BaseSettings):
     gap_fit_threshold: float = Field(
         default=0.35, ge=0, le=1, description="below this best fit a person counts as a gap"
     )
+    batch_piece_people: int = Field(
+        default=1000, ge=1, le=100_000, description="people scored per task when the batch runs on workers"
+    )
+    batch_worker_heartbeat_seconds: float = Field(
+        default=10,
+        gt=0,
+        le=600,
+        description="how often a worker reports; one silent 3 times as long has its task retried",
+    )
     learning_min_decisions: int = Field(
         default=40, ge=4, description="decisions needed before weights are learned"
     )
@@ -158,6 +167,10 @@ class Settings(BaseSettings):
     )
     meeting_access_days: int = Field(
         default=14, ge=0, le=365, description="days after its date a meeting's members may see its cases"
+    )
+    hsds_public: bool = Field(
+        default=False,
+        description="serve the HSDS API (/api/hsds) without a token: the registry holds no personal data",
     )
     smtp_url: str | None = Field(
         default=None,

@@ -1,6 +1,7 @@
 """The database: embedded server when no URL is given, the connection pool, and migrations."""
 
 import contextlib
+import importlib.metadata
 import logging
 import re
 import warnings
@@ -312,4 +313,33 @@ def migrate(conn: psycopg.Connection, *, as_role: str | None = None) -> list[str
                     "insert into schema_migration (version, name) values (%s, %s)", [version, path.name]
                 )
             applied_now.append(path.name)
+        task_queue_schema(conn)
     return applied_now
+
+
+def task_queue_schema(conn: psycopg.Connection) -> None:
+    """Brings procrastinate's tables (the batch's task queue) to the installed package's version: its
+    whole schema on a new database, its own migrations since the recorded version after an upgrade."""
+    from procrastinate.schema import SchemaManager
+
+    installed = importlib.metadata.version("procrastinate")
+    row = conn.execute("select version from task_queue_schema").fetchone()
+    if row is None:
+        if conn.execute("select to_regclass('procrastinate_jobs')").fetchone() == (None,):
+            conn.execute(SchemaManager.get_schema())
+        conn.execute("insert into task_queue_schema (version) values (%s)", [installed])
+        return
+    recorded = _version(row[0])
+    if recorded >= _version(installed):
+        return
+    # procrastinate names each migration after the release that needs it (03.04.00_01_….sql)
+    for path in sorted(Path(SchemaManager.get_migrations_path()).glob("*.sql")):
+        if recorded < _version(path.name.split("_")[0]) <= _version(installed):
+            conn.execute(path.read_text(encoding="utf-8"))
+    conn.execute("update task_queue_schema set version = %s, applied_at = now()", [installed])
+
+
+def _version(text: str) -> tuple[int, ...]:
+    """A release number as a tuple of ints (3.10.0 → (3, 10, 0)); anything after the digits is ignored."""
+    found = re.match(r"\d+(?:\.\d+)*", text)
+    return tuple(int(part) for part in found[0].split(".")) if found else ()

@@ -31,14 +31,10 @@ def test_the_application_role_cannot_change_or_remove_audit_rows(
 
 
 def test_rows_record_who_when_what_before_and_after(seeded_conn: psycopg.Connection) -> None:
-    audit.record(
-        seeded_conn,
-        actor="c1",
-        action="consent",
-        entity="profile",
-        entity_id="audit-test-2",
-        before={"consent": "none"},
-        after={"consent": "full"},
+    person = audit.profile("audit-test-2")
+    audit.log(
+        seeded_conn, person, "consent", actor="c1", before={"consent": "none"}, after={"consent": "full"}
     )
     (row,) = audit.history(seeded_conn, entity="profile", entity_id="audit-test-2")
     assert row.at is not None and row.action == "consent" and row.after == {"consent": "full"}
+    assert (row.actor, row.before) == ("c1", {"consent": "none"})

@@ -223,14 +223,8 @@ def test_the_gap_csv_neutralises_an_area_that_is_a_formula() -> None:
 def test_the_audit_csv_neutralises_formula_actors_and_ids(
     admin: WebUser, seeded_conn: psycopg.Connection
 ) -> None:
-    audit.record(
-        seeded_conn,
-        actor='=HYPERLINK("http://evil","x")',
-        action="create",
-        entity="account",
-        entity_id="-2+3",
-        after={"role": "admin"},
-    )
+    formula = '=HYPERLINK("http://evil","x")'
+    audit.log(seeded_conn, audit.account("-2+3"), "create", actor=formula, after={"role": "admin"})
     seeded_conn.commit()
     rows = _csv(admin.get("/admin/audit.csv").text)
     (row,) = [r for r in rows if r[5].endswith("-2+3")]

@@ -2,9 +2,12 @@
 
 import copy
 import json
+import uuid
 from pathlib import Path
 
 import psycopg
+from hypothesis import given
+from hypothesis import strategies as st
 
 from matcher.registry import hsds
 from matcher.registry.store import get_resource
@@ -23,6 +26,12 @@ def attribute_values(service: dict, code: str) -> list[str]:
         for a in service["attributes"]
         if a["taxonomy_term"]["taxonomy"] == hsds.TAXONOMY and a["taxonomy_term"]["code"] == code
     ]
+
+
+@given(st.lists(st.one_of(st.text(), st.integers(), st.booleans()), min_size=1, max_size=4))
+def test_our_written_out_ids_are_the_standard_uuid5(parts: list[object]) -> None:
+    # the ids other systems hold stay what uuid.uuid5 gave them
+    assert hsds._id(*parts) == str(uuid.uuid5(hsds.NAMESPACE, "/".join(map(str, parts))))
 
 
 def test_every_exported_service_validates_against_the_strict_official_schema(seeded_cli: Cli) -> None:

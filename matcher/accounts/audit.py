@@ -6,7 +6,7 @@ Rows can only be added: a trigger in the database refuses UPDATE, DELETE and TRU
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import psycopg
 from psycopg.rows import dict_row
@@ -49,6 +49,60 @@ def snapshot(value: BaseModel | dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: v.isoformat() if isinstance(v, date | datetime) else v for k, v in value.items()}
 
 
+@dataclass(frozen=True)
+class Subject:
+    """What an audit row is about: an entity (a key of ENTITY_LABELS) and its id."""
+
+    entity: str
+    entity_id: str
+
+
+def profile(profile_id: str) -> Subject:
+    """A needs profile."""
+    return Subject("profile", profile_id)
+
+
+def resource(resource_id: str) -> Subject:
+    """A listing (社会資源)."""
+    return Subject("resource", resource_id)
+
+
+def placement(placement_id: int) -> Subject:
+    """A placement (つなぎ先)."""
+    return Subject("placement", str(placement_id))
+
+
+def account(name: str) -> Subject:
+    """An account, by its name."""
+    return Subject("account", name)
+
+
+def meeting(meeting_id: int) -> Subject:
+    """A 支援会議 or 重層的支援会議."""
+    return Subject("meeting", str(meeting_id))
+
+
+def development(candidate_id: int) -> Subject:
+    """A 開拓候補."""
+    return Subject("development", str(candidate_id))
+
+
+class Change(TypedDict, total=False):
+    """A row's record before and after the change (either may be left out)."""
+
+    before: BaseModel | dict[str, Any] | None
+    after: BaseModel | dict[str, Any] | None
+
+
+def log(
+    conn: psycopg.Connection, subject: Subject, action: str, *, actor: str, **change: Unpack[Change]
+) -> None:
+    """Appends one row about `subject`; call it inside the transaction that makes the change."""
+    before, after = snapshot(change.get("before")), snapshot(change.get("after"))
+    row = {"actor": actor, "action": action, "entity": subject.entity, "entity_id": subject.entity_id}
+    conn.execute(SQL.insert, row | {"before": Jsonb(before), "after": Jsonb(after)})
+
+
 def record(
     conn: psycopg.Connection,
     *,
@@ -56,21 +110,10 @@ def record(
     action: str,
     entity: str,
     entity_id: str,
-    before: BaseModel | dict[str, Any] | None = None,
-    after: BaseModel | dict[str, Any] | None = None,
+    **change: Unpack[Change],
 ) -> None:
-    """Appends one row; call it inside the transaction that makes the change."""
-    conn.execute(
-        SQL.insert,
-        {
-            "actor": actor,
-            "action": action,
-            "entity": entity,
-            "entity_id": entity_id,
-            "before": Jsonb(snapshot(before)),
-            "after": Jsonb(snapshot(after)),
-        },
-    )
+    """Appends one row about an entity named by its kind and id (`log` with a Subject)."""
+    log(conn, Subject(entity, entity_id), action, actor=actor, **change)
 
 
 @dataclass(frozen=True)

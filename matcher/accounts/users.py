@@ -160,12 +160,11 @@ def create_user(
         for rid in resource_ids:
             conn.execute(SQL.link_resource, {"user_id": user_id, "resource_id": rid})
         conn.execute(SQL.insert_token, {"token_hash": token_hash(token), "user_id": user_id})
-        audit.record(
+        audit.log(
             conn,
+            audit.account(name),
+            "create",
             actor=actor or "cli",
-            action="create",
-            entity="account",
-            entity_id=name,
             after={"role": role, "resource_ids": resource_ids, "email": email},
         )
     return User(user_id, name, role, frozenset(resource_ids)), token
@@ -195,12 +194,11 @@ def set_email(
         ).fetchone()
         if row is None:
             raise AccountError(f"アカウント「{name}」はありません")
-        audit.record(
+        audit.log(
             conn,
+            audit.account(name),
+            "email",
             actor=actor,
-            action="email",
-            entity="account",
-            entity_id=name,
             before={"email": row[0]},
             after={"email": email, "mail_digest": mail_digest},
         )
@@ -343,12 +341,11 @@ def set_disabled(conn: psycopg.Connection, *, user_id: int, disabled: bool, acto
         conn.execute(SQL.set_disabled, {"id": user_id, "disabled": disabled})
         if disabled:
             end_access(conn, user_id=user_id)
-        audit.record(
+        audit.log(
             conn,
+            audit.account(name),
+            "disable" if disabled else "enable",
             actor=actor,
-            action="disable" if disabled else "enable",
-            entity="account",
-            entity_id=name,
             after={"disabled": disabled},
         )
 
@@ -363,14 +360,7 @@ def link_listings(conn: psycopg.Connection, *, user_id: int, resource_ids: list[
         conn.execute(SQL.unlink_resources, {"user_id": user_id})
         for rid in resource_ids:
             conn.execute(SQL.link_resource, {"user_id": user_id, "resource_id": rid})
-        audit.record(
-            conn,
-            actor=actor,
-            action="listings",
-            entity="account",
-            entity_id=name,
-            after={"resource_ids": resource_ids},
-        )
+        audit.log(conn, audit.account(name), "listings", actor=actor, after={"resource_ids": resource_ids})
 
 
 def reset_password(conn: psycopg.Connection, *, user_id: int, password: str, actor: str) -> None:
@@ -379,7 +369,7 @@ def reset_password(conn: psycopg.Connection, *, user_id: int, password: str, act
     with conn.transaction():
         name, _role = _account_name(conn, user_id)
         set_password(conn, name=name, password=password)
-        audit.record(conn, actor=actor, action="password", entity="account", entity_id=name)
+        audit.log(conn, audit.account(name), "password", actor=actor)
 
 
 @dataclass(frozen=True)
@@ -470,14 +460,7 @@ def revoke_tokens(
             if not revoked:
                 raise AccountError(f"アカウント「{name}」にトークン {token_id} はありません")
         if revoked:
-            audit.record(
-                conn,
-                actor=actor,
-                action="revoke_token",
-                entity="account",
-                entity_id=name,
-                after={"token_id": revoked},
-            )
+            audit.log(conn, audit.account(name), "revoke_token", actor=actor, after={"token_id": revoked})
     return revoked
 
 
@@ -489,7 +472,7 @@ def issue_token(conn: psycopg.Connection, *, user_id: int, actor: str) -> str:
         if conn.execute(SQL.is_disabled, {"id": user_id}).fetchone() == (True,):
             raise AccountError("無効なアカウントにはトークンを発行できません")
         conn.execute(SQL.insert_token, {"token_hash": token_hash(token), "user_id": user_id})
-        audit.record(conn, actor=actor, action="issue_token", entity="account", entity_id=name)
+        audit.log(conn, audit.account(name), "issue_token", actor=actor)
     return token
 
 

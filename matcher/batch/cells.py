@@ -75,3 +75,16 @@ def neighbourhoods(
             lo, hi = np.searchsorted(sorted_keys, [key, key + 1])
             parts.append(order[lo:hi])
         yield np.sort(members), np.sort(np.concatenate(parts))
+
+
+def pieces(lat: np.ndarray, lon: np.ndarray, radius_km: float, count: int) -> list[np.ndarray]:
+    """The points split into `count` pieces of nearly equal size, each a run of whole or part cells in
+    cell order, so that a piece's people share most of their neighbourhoods. Each piece is ascending."""
+    if not len(lat):
+        return []
+    extreme = float(np.nanmax(np.abs(np.concatenate([lat, [0.0]]))))
+    grid = Grid.around(radius_km, extreme)
+    rows, columns = grid.cells(lat, lon)
+    order = np.argsort(rows * grid.columns + columns, kind="stable")
+    count = max(1, min(count, len(order)))
+    return [np.sort(part) for part in np.array_split(order, count)]

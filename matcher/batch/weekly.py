@@ -1,8 +1,10 @@
 """The weekly batch: re-embed what changed, learn weights, score every open profile, assign under
 capacity, and publish the week in one transaction.
 
-Candidates are staged profile by profile, each in its own transaction, so a killed run resumes where
-it stopped; nothing of the week is published until the assignment is written whole. A PostgreSQL
+Candidates are staged a block of profiles per transaction, so a killed run resumes where it stopped;
+nothing of the week is published until the assignment is written whole. Given `pieces`
+(matcher.batch.tasks.Workers), the fresh profiles are scored by workers instead, with the same code
+(`stage_piece`), a piece per transaction. A PostgreSQL
 advisory lock lets only one run go at a time.
 """
 
@@ -14,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import psycopg
@@ -39,8 +41,10 @@ from matcher.batch.scoring import (
 )
 from matcher.config import ScoreWeights, Settings
 from matcher.matching.assignment import Pair, assign
+from matcher.matching.lexical import LexicalIndex
 from matcher.matching.propose import lexical_index
 from matcher.matching.vectorized import Registry
+from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import iter_profiles
 from matcher.reports import gaps as gaps_report
 from matcher.reports.gaps import CODE_LABELS, GapCluster, cluster_gaps
@@ -116,9 +120,16 @@ def check_week(week: str) -> str:
 
 
 def run_batch(
-    conn: psycopg.Connection, settings: Settings, *, week: str | None = None, progress: Progress | None = None
+    conn: psycopg.Connection,
+    settings: Settings,
+    *,
+    week: str | None = None,
+    progress: Progress | None = None,
+    pieces: "Pieces | None" = None,
 ) -> BatchResult:
-    """The week's run: resumes a run that was stopped, or redoes a finished week to the same result."""
+    """The week's run: resumes a run that was stopped, or redoes a finished week to the same result.
+
+    pieces: stage the scoring as tasks for workers (matcher.batch.tasks) instead of in this process."""
     week = check_week(week or current_week())
     progress = progress or Progress()
     conn.commit()
@@ -128,7 +139,7 @@ def run_batch(
         if not conn.execute(SQL.try_lock).fetchone()[0]:  # type: ignore[index]
             raise BatchBusy("別の週次処理が実行中です。終わってからもう一度実行してください")
         try:
-            return _run(conn, settings, week, progress)
+            return _run(conn, settings, week, progress, pieces)
         finally:
             conn.execute(SQL.unlock)
     finally:
@@ -142,7 +153,9 @@ def _notice_a_lost_client(conn: psycopg.Connection) -> None:
         conn.execute("set client_connection_check_interval = '1s'")
 
 
-def _run(conn: psycopg.Connection, settings: Settings, week: str, progress: Progress) -> BatchResult:
+def _run(
+    conn: psycopg.Connection, settings: Settings, week: str, progress: Progress, pieces: "Pieces | None"
+) -> BatchResult:
     notes: list[str] = []
     clock = Stopwatch()
     spec = embedding.EmbeddingSpec.from_settings(settings)
@@ -155,7 +168,7 @@ def _run(conn: psycopg.Connection, settings: Settings, week: str, progress: Prog
     clock.lap("learning")
     todo = [row[0] for row in conn.execute(SQL.open_profiles, {"week": week})]
     progress.phase("scoring", len(todo))
-    reused = _stage_all(conn, scoring, week, todo, spec.key, progress, clock)
+    reused = _stage_all(conn, scoring, week, todo, spec.key, progress, clock, pieces, notes)
     clock.lap("scoring")
     progress.phase("assigning", 1)
     pairs, capacity, vanished = _staged(conn, settings, week)
@@ -227,6 +240,58 @@ class Carry:
     merged: list[Staged] = field(default_factory=list)
 
 
+class Pieces(Protocol):
+    """Stages the fresh people's candidates elsewhere (matcher.batch.tasks: as tasks on workers)."""
+
+    def stage(
+        self, conn: psycopg.Connection, settings: Settings, week: str, ids: list[str], model: str
+    ) -> list[str]:
+        """Stages these people's candidates; returns notes for the run (in Japanese)."""
+        ...
+
+
+@dataclass
+class Inputs:
+    """What scoring reads of the database, read once per run: the registry, its lexical index, every
+    profile, their vectors, and the pairs never to propose again."""
+
+    index: LexicalIndex
+    registry: Registry
+    profiles: dict[str, NeedsProfile]
+    vectors: dict[str, np.ndarray]
+    not_again: list[tuple[str, str]]
+
+    @classmethod
+    def load(cls, conn: psycopg.Connection, model: str, clock: "Stopwatch | None" = None) -> "Inputs":
+        index = lexical_index(conn)  # refitted (every listing's text read again) when a text changed
+        if clock is not None:
+            clock.lap("lexical index")
+        registry = Registry.load(conn, model)
+        profiles = {p.id: p for p in iter_profiles(conn, trusted=True)}
+        with conn.cursor(binary=True) as cur:  # vectors as bytes, not decimal text
+            vectors = {pid: v.to_numpy() for pid, v in cur.execute(SQL.profile_vectors, {"model": model})}
+        not_again = [(pid, rid) for pid, rid in conn.execute(SQL.not_again)]
+        return cls(index, registry, profiles, vectors, not_again)
+
+    def people(self, ids: list[str], settings: Settings) -> tuple[People, np.ndarray]:
+        """These people as arrays, and their pairs never to propose again (person × listings + listing,
+        sorted)."""
+        people = People.of([self.profiles[pid] for pid in ids], self.vectors, settings.min_overlap_minutes)
+        position = {pid: n for n, pid in enumerate(ids)}
+        registry = self.registry
+        skip = np.unique(
+            np.array(
+                [
+                    position[pid] * len(registry.rows) + registry.index[rid]
+                    for pid, rid in self.not_again
+                    if pid in position and rid in registry.index
+                ],
+                np.int64,
+            )
+        )
+        return people, skip
+
+
 def _stage_all(
     conn: psycopg.Connection,
     settings: Settings,
@@ -235,34 +300,25 @@ def _stage_all(
     model: str,
     progress: Progress,
     clock: "Stopwatch",
+    pieces: Pieces | None = None,
+    notes: list[str] | None = None,
 ) -> int:
-    """Scores every profile's best feasible listings in bulk and stages them, a block per transaction.
+    """Scores every profile's best feasible listings in bulk and stages them, a block per transaction
+    (or, given `pieces`, leaves the fresh people to it: workers score them the same way).
 
     Returns how many profiles were carried over from last week (copied, or with only their changed
     listings scored again)."""
-    index = lexical_index(conn)  # refitted (every listing's text read again) when a text changed
-    clock.lap("lexical index")
-    registry = Registry.load(conn, model)
-    wanted = set(todo)
-    profiles = {p.id: p for p in iter_profiles(conn, trusted=True) if p.id in wanted}
-    with conn.cursor(binary=True) as cur:  # vectors as bytes, not decimal text
-        vectors = {pid: v.to_numpy() for pid, v in cur.execute(SQL.profile_vectors, {"model": model})}
-    people = People.of([profiles[pid] for pid in todo], vectors, settings.min_overlap_minutes)
-    position = {pid: n for n, pid in enumerate(todo)}
-    skip = np.unique(
-        np.array(
-            [
-                position[pid] * len(registry.rows) + registry.index[rid]
-                for pid, rid in conn.execute(SQL.not_again)
-                if pid in position and rid in registry.index
-            ],
-            np.int64,
-        )
-    )
-    fit = Fit(registry, index, settings, date.today())
-    carry = _carry(conn, week, people, registry, skip, fit, settings)
+    reusable = _reusable_week(conn, week)
+    if pieces is not None and reusable is None:  # nothing to carry: the workers do all the reading
+        (notes if notes is not None else []).extend(pieces.stage(conn, settings, week, todo, model))
+        return 0
+    inputs = Inputs.load(conn, model, clock)
+    registry = inputs.registry
+    people, skip = inputs.people(todo, settings)
+    fit = Fit(registry, inputs.index, settings, date.today())
     carried = set()
-    if carry is not None:
+    if reusable is not None:
+        carry = _carry(conn, reusable, people, registry, skip, fit, settings)
         if carry.copy:
             with conn.transaction():
                 conn.execute(
@@ -274,12 +330,40 @@ def _stage_all(
             _stage(conn, week, carry.merged[start : start + STAGE_CHUNK])
             progress.advance(len(carry.merged[start : start + STAGE_CHUNK]))
         carried = set(carry.copy) | {s.profile_id for s in carry.merged}
+    if pieces is not None:
+        fresh_ids = [pid for pid in todo if pid not in carried]
+        (notes if notes is not None else []).extend(pieces.stage(conn, settings, week, fresh_ids, model))
+        return len(carried)
     fresh = np.array([n for n, pid in enumerate(todo) if pid not in carried], np.int64)
     gaps = Gaps(registry, settings)
     for block, rows in blocks(registry, people, fresh, STAGE_CHUNK):
         _stage(conn, week, score_block(registry, people, block, rows, skip, fit, gaps, settings))
         progress.advance(len(block))
     return len(carried)
+
+
+def stage_piece(
+    conn: psycopg.Connection, settings: Settings, week: str, ids: list[str], inputs: Inputs, today: date
+) -> int:
+    """Scores some people as _stage_all scores them and stages them in one transaction, replacing what
+    an earlier attempt at the same piece staged (a retried piece never doubles rows). Returns how many
+    candidate rows it staged."""
+    people, skip = inputs.people(ids, settings)
+    registry = inputs.registry
+    fit, gaps = Fit(registry, inputs.index, settings, today), Gaps(registry, settings)
+    staged = [
+        s
+        for block, rows in blocks(registry, people, np.arange(len(ids), dtype=np.int64), STAGE_CHUNK)
+        for s in score_block(registry, people, block, rows, skip, fit, gaps, settings)
+    ]
+    with conn.transaction():
+        # one writer at a time per week: two attempts at the same piece (one thought lost, still
+        # running) then replace each other's rows instead of colliding on them
+        conn.execute(SQL.lock_staging, {"week": week})
+        conn.execute(SQL.unstage_candidates, {"week": week, "ids": ids})
+        conn.execute(SQL.unstage_done, {"week": week, "ids": ids})
+        _stage(conn, week, staged)
+    return sum(len(s.rows) for s in staged)
 
 
 def _stage(conn: psycopg.Connection, week: str, staged: list[Staged]) -> None:
@@ -304,26 +388,29 @@ def _text(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
+def _reusable_week(conn: psycopg.Connection, week: str) -> tuple[str, Any] | None:
+    """The last week scored with the same weights, and when it started, if there is one to carry from."""
+    version = conn.execute(SQL.run_of, {"week": week}).fetchone()
+    found = conn.execute(
+        SQL.reusable_week, {"week": week, "model_version": version[2] if version else None}
+    ).fetchone()
+    return None if found is None else (found[0], found[1])
+
+
 def _carry(
     conn: psycopg.Connection,
-    week: str,
+    reusable: tuple[str, Any],
     people: People,
     registry: Registry,
     skip: np.ndarray,
     fit: Fit,
     settings: Settings,
-) -> Carry | None:
+) -> Carry:
     """Which profiles keep last week's candidates as they were, and which need only their changed
     listings scored again. Everything else is scored afresh: a profile whose record, vector or decisions
     changed, whose pool was full (more feasible listings than the batch scores), or that is new.
     Carried scores are last week's (the lexical statistics and freshness move a little with time)."""
-    version = conn.execute(SQL.run_of, {"week": week}).fetchone()
-    found = conn.execute(
-        SQL.reusable_week, {"week": week, "model_version": version[2] if version else None}
-    ).fetchone()
-    if found is None:
-        return None
-    previous, since = found
+    previous, since = reusable
     changed = {row[0] for row in conn.execute(SQL.changed_listings, {"since": since})}
     touched = {row[0] for row in conn.execute(SQL.touched_profiles, {"since": since})}
     done = {row[0]: (row[1], row[2]) for row in conn.execute(SQL.previously_done, {"week": previous})}

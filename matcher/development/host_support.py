@@ -12,6 +12,7 @@ from psycopg.rows import class_row
 
 from matcher.accounts import audit
 from matcher.accounts.users import User
+from matcher.core import rows
 from matcher.core.vocabulary import SupportKind
 from matcher.development.model import SUPPORT_LABELS, SupportEntry, SupportSummary
 from matcher.development.pipeline import SQL, check_organiser, checked_day
@@ -60,18 +61,14 @@ def add_support(
     with conn.transaction():
         _existing(conn, resource_id)
         params = {"resource_id": resource_id, "given_on": given_on, "kind": chosen, "amount_yen": amount_yen}
-        with conn.cursor(row_factory=class_row(SupportEntry)) as cur:
-            entry = cur.execute(SQL.add_support, params | {"note": text, "author": by.name}).fetchone()
-        assert entry is not None
+        entry = rows.inserted(conn, SupportEntry, SQL.add_support, params | {"note": text, "author": by.name})
         after = {
             "support_id": entry.id,
             "given_on": given_on,
             "support_kind": chosen,
             "amount_yen": amount_yen,
         }
-        audit.record(
-            conn, actor=by.name, action="host_support", entity="resource", entity_id=resource_id, after=after
-        )
+        audit.log(conn, audit.resource(resource_id), "host_support", actor=by.name, after=after)
     return entry
 
 

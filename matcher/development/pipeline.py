@@ -13,6 +13,7 @@ from psycopg.rows import class_row
 
 from matcher.accounts import audit
 from matcher.accounts.users import User
+from matcher.core import rows
 from matcher.core.fields import bounded_text
 from matcher.core.vocabulary import LABELS, Kind
 from matcher.development.model import (
@@ -128,19 +129,16 @@ def open_candidate(
 
 def get_candidate(conn: psycopg.Connection, candidate_id: int) -> Candidate:
     """One 開拓候補, or NotFound."""
-    with conn.cursor(row_factory=class_row(Candidate)) as cur:
-        found = cur.execute(SQL.get, {"id": candidate_id}).fetchone()
-    if found is None:
-        raise NotFound(f"開拓候補 {candidate_id} はありません")
-    return found
+    missing = f"開拓候補 {candidate_id} はありません"
+    return rows.existing(conn, Candidate, SQL.candidates, {"id": candidate_id, "area": None}, missing=missing)
 
 
 def pipeline(conn: psycopg.Connection, *, area: str | None = None) -> dict[str, list[Candidate]]:
     """Every 開拓候補 (of one area, or all) by stage, in the pipeline's order."""
     with conn.cursor(row_factory=class_row(Candidate)) as cur:
-        rows = cur.execute(SQL.pipeline, {"area": area or None}).fetchall()
+        candidates = cur.execute(SQL.candidates, {"id": None, "area": area or None}).fetchall()
     by_stage: dict[str, list[Candidate]] = {stage: [] for stage in STAGE_LABELS}
-    for candidate in rows:
+    for candidate in candidates:
         by_stage[candidate.stage].append(candidate)
     return by_stage
 
@@ -219,9 +217,7 @@ def add_note(
     with conn.transaction():
         locked_stage(conn, candidate_id)
         params = {"candidate_id": candidate_id, "written_on": written_on, "author": by.name, "body": body}
-        with conn.cursor(row_factory=class_row(DevelopmentNote)) as cur:
-            note = cur.execute(SQL.add_note, params).fetchone()
-        assert note is not None
+        note = rows.inserted(conn, DevelopmentNote, SQL.add_note, params)
         after = {"note_id": note.id, "written_on": written_on, "length": len(body)}
         record(conn, by, "development_note", candidate_id, after=after)
     return note
@@ -235,9 +231,9 @@ def notes_of(conn: psycopg.Connection, *, candidate_id: int) -> list[Development
 
 def stage_history(conn: psycopg.Connection, *, candidate_id: int) -> Sequence[audit.AuditRow]:
     """The candidate's opening, moves and registration as the audit log recorded them, oldest first."""
-    rows = audit.history(conn, entity=ENTITY, entity_id=str(candidate_id))
+    logged = audit.history(conn, entity=ENTITY, entity_id=str(candidate_id))
     wanted = ("development_opened", "development_stage", "development_registered")
-    return sorted((row for row in rows if row.action in wanted), key=lambda row: row.id)
+    return sorted((row for row in logged if row.action in wanted), key=lambda row: row.id)
 
 
 def record(
@@ -250,6 +246,7 @@ def record(
     after: Mapping[str, object],
 ) -> None:
     """Appends one audit row about a 開拓候補 (never its free text: admins read the log)."""
-    where = {"entity": ENTITY, "entity_id": str(candidate_id)}
     before_row = dict(before) if before is not None else None
-    audit.record(conn, actor=by.name, action=action, before=before_row, after=dict(after), **where)
+    audit.log(
+        conn, audit.development(candidate_id), action, actor=by.name, before=before_row, after=dict(after)
+    )

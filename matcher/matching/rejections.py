@@ -51,12 +51,11 @@ def reject(
                 "features": features,
             },
         )
-        audit.record(
+        audit.log(
             conn,
+            audit.profile(profile_id),
+            "reject",
             actor=by or "unknown",
-            action="reject",
-            entity="profile",
-            entity_id=profile_id,
             after={"resource_id": resource_id, "reason": reason.strip()},
         )
 
@@ -68,11 +67,10 @@ def restore(conn: psycopg.Connection, *, profile_id: str, resource_id: str, by: 
         row = conn.execute(SQL.unreject, {"profile_id": profile_id, "resource_id": resource_id}).fetchone()
         if row is None:
             raise NotFound("この社会資源は見送られていません", field="resource_id")
-        audit.record(
+        audit.log(
             conn,
+            audit.profile(profile_id),
+            "restore",
             actor=by,
-            action="restore",
-            entity="profile",
-            entity_id=profile_id,
             before={"resource_id": resource_id, "reason": row[0]},
         )

@@ -7,14 +7,17 @@ review date) and is closed (終結) with a reason. Its texts pass the PII guard 
 Plans are for coordinators only.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import LiteralString
 
 import psycopg
 from psycopg.rows import class_row
 
 from matcher.accounts import audit
 from matcher.accounts.users import User
+from matcher.core import rows
 from matcher.core.vocabulary import Consent, Role
 from matcher.errors import Conflict, Invalid, NotAllowed, NotFound
 from matcher.profiles.pii import guarded_text
@@ -88,11 +91,8 @@ def _coordinator(user: User) -> None:
 def get_plan(conn: psycopg.Connection, plan_id: int, *, reader: User) -> Plan:
     """One plan, or NotFound."""
     _coordinator(reader)
-    with conn.cursor(row_factory=class_row(Plan)) as cur:
-        plan = cur.execute(SQL.get, {"id": plan_id}).fetchone()
-    if plan is None:
-        raise NotFound(f"プラン {plan_id} はありません")
-    return plan
+    missing = f"プラン {plan_id} はありません"
+    return rows.existing(conn, Plan, SQL.get, {"id": plan_id}, missing=missing)
 
 
 def plans_of(conn: psycopg.Connection, profile_id: str, *, reader: User) -> list[Plan]:
@@ -169,12 +169,11 @@ def create_plan(
         plan_id = int(row[0])
         for placement_id in sorted(set(placement_ids)):
             conn.execute(SQL.link_placement, {"plan_id": plan_id, "placement_id": placement_id})
-        audit.record(
+        audit.log(
             conn,
+            audit.profile(profile_id),
+            "plan_created",
             actor=by.name,
-            action="plan_created",
-            entity="profile",
-            entity_id=profile_id,
             after={"plan_id": plan_id, "meeting_id": meeting_id, "review_on": review_on},
         )
     return get_plan(conn, plan_id, reader=by)
@@ -198,18 +197,11 @@ def evaluate_plan(
     if next_review_on <= evaluated_on:
         raise Invalid("次の見直し日は評価の日より後にしてください", field="next_review_on")
     params = {"id": plan_id, "evaluation": text, "evaluated_on": evaluated_on, "review_on": next_review_on}
-    with conn.transaction():
-        if conn.execute(SQL.evaluate, params).fetchone() is None:
-            raise Conflict("終結したプランは評価できません")
-        audit.record(
-            conn,
-            actor=by.name,
-            action="plan_evaluated",
-            entity="profile",
-            entity_id=plan.profile_id,
-            after={"plan_id": plan_id, "evaluated_on": evaluated_on, "review_on": next_review_on},
-        )
-    return get_plan(conn, plan_id, reader=by)
+    refused = "終結したプランは評価できません"
+    after = {"evaluated_on": evaluated_on, "review_on": next_review_on}
+    return _change_open(
+        conn, plan, SQL.evaluate, params, refused=refused, action="plan_evaluated", after=after, by=by
+    )
 
 
 def close_plan(
@@ -222,19 +214,33 @@ def close_plan(
         raise Invalid("終結の日付に未来の日は選べません", field="closed_on")
     if closed_on < plan.created_at.date():
         raise Invalid("終結の日付はプランを作った日より後にしてください", field="closed_on")
+    params = {"id": plan_id, "closed_on": closed_on, "close_reason": text}
+    refused = "このプランはすでに終結しています"
+    after = {"closed_on": closed_on}
+    return _change_open(
+        conn, plan, SQL.close, params, refused=refused, action="plan_closed", after=after, by=by
+    )
+
+
+def _change_open(
+    conn: psycopg.Connection,
+    plan: Plan,
+    query: LiteralString,
+    params: Mapping[str, object],
+    *,
+    refused: str,
+    action: str,
+    after: Mapping[str, object],
+    by: User,
+) -> Plan:
+    """Applies an update to a plan still open (Conflict saying `refused` when it is closed), audited."""
     with conn.transaction():
-        params = {"id": plan_id, "closed_on": closed_on, "close_reason": text}
-        if conn.execute(SQL.close, params).fetchone() is None:
-            raise Conflict("このプランはすでに終結しています")
-        audit.record(
-            conn,
-            actor=by.name,
-            action="plan_closed",
-            entity="profile",
-            entity_id=plan.profile_id,
-            after={"plan_id": plan_id, "closed_on": closed_on},
+        if conn.execute(query, params).fetchone() is None:
+            raise Conflict(refused)
+        audit.log(
+            conn, audit.profile(plan.profile_id), action, actor=by.name, after={"plan_id": plan.id, **after}
         )
-    return get_plan(conn, plan_id, reader=by)
+    return get_plan(conn, plan.id, reader=by)
 
 
 def due_plans(conn: psycopg.Connection, *, today: date, limit: int = 50) -> list[DuePlan]:

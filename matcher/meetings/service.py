@@ -19,6 +19,7 @@ from psycopg.rows import class_row, dict_row
 from matcher.accounts import audit
 from matcher.accounts.users import User
 from matcher.config import Settings
+from matcher.core import rows
 from matcher.core.fields import clean_text
 from matcher.core.vocabulary import Consent, MeetingKind, Role, label
 from matcher.errors import Conflict, Invalid, NotAllowed, NotFound
@@ -139,11 +140,9 @@ def _organiser(user: User) -> None:
 
 def get_meeting(conn: psycopg.Connection, meeting_id: int) -> Meeting:
     """One meeting, or NotFound."""
-    with conn.cursor(row_factory=class_row(Meeting)) as cur:
-        meeting = cur.execute(SQL.get, {"id": meeting_id}).fetchone()
-    if meeting is None:
-        raise NotFound(f"会議 {meeting_id} はありません")
-    return meeting
+    return rows.existing(
+        conn, Meeting, SQL.get, {"id": meeting_id}, missing=f"会議 {meeting_id} はありません"
+    )
 
 
 def create_meeting(conn: psycopg.Connection, *, kind: str, held_on: date, title: str, by: User) -> Meeting:
@@ -159,15 +158,13 @@ def create_meeting(conn: psycopg.Connection, *, kind: str, held_on: date, title:
         "title": guarded_text(title, "title", limit=MAX_TITLE, required="会議の名前を書いてください"),
         "created_by": by.name,
     }
-    with conn.transaction(), conn.cursor(row_factory=class_row(Meeting)) as cur:
-        meeting = cur.execute(SQL.create, params).fetchone()
-        assert meeting is not None
-        audit.record(
+    with conn.transaction():
+        meeting = rows.inserted(conn, Meeting, SQL.create, params)
+        audit.log(
             conn,
+            audit.meeting(meeting.id),
+            "meeting_created",
             actor=by.name,
-            action="meeting_created",
-            entity="meeting",
-            entity_id=str(meeting.id),
             after={"meeting_kind": kind, "held_on": held_on, "title": meeting.title},
         )
     return meeting
@@ -203,12 +200,11 @@ def add_member(conn: psycopg.Connection, *, meeting_id: int, name: str, by: User
             )
         params = {"meeting_id": meeting_id, "user_id": account["id"], "added_by": by.name}
         if conn.execute(SQL.add_member, params).fetchone():
-            audit.record(
+            audit.log(
                 conn,
+                audit.meeting(meeting_id),
+                "meeting_member",
                 actor=by.name,
-                action="meeting_member",
-                entity="meeting",
-                entity_id=str(meeting_id),
                 after={"member": account["name"]},
             )
     return next(m for m in members_of(conn, meeting_id) if m.id == account["id"])
@@ -244,12 +240,11 @@ def add_case(conn: psycopg.Connection, *, meeting_id: int, profile_id: str, by: 
             )
         params = {"meeting_id": meeting_id, "profile_id": profile_id, "added_by": by.name}
         if conn.execute(SQL.add_case, params).fetchone():
-            audit.record(
+            audit.log(
                 conn,
+                audit.profile(profile_id),
+                "meeting_case",
                 actor=by.name,
-                action="meeting_case",
-                entity="profile",
-                entity_id=profile_id,
                 after={"meeting_id": meeting_id, "consent": row[0]},
             )
     return next(item for item in agenda(conn, meeting) if item.profile_id == profile_id)
@@ -270,13 +265,7 @@ def acknowledge(conn: psycopg.Connection, *, meeting_id: int, user: User) -> dat
         row = conn.execute(SQL.acknowledge, {"meeting_id": meeting_id, "user_id": user.id}).fetchone()
         if row is None:  # not a member, or no such meeting: the same answer, nothing revealed
             raise NotAllowed("この会議の構成員ではありません")
-        audit.record(
-            conn,
-            actor=user.name,
-            action="meeting_acknowledged",
-            entity="meeting",
-            entity_id=str(meeting_id),
-        )
+        audit.log(conn, audit.meeting(meeting_id), "meeting_acknowledged", actor=user.name)
     acknowledged: datetime = row[0]
     return acknowledged
 
@@ -314,12 +303,11 @@ def show(conn: psycopg.Connection, seen: Access, reader: User) -> list[AgendaIte
     with conn.transaction():
         for item in items:
             if item.shown:
-                audit.record(
+                audit.log(
                     conn,
+                    audit.profile(item.profile_id),
+                    "meeting_shown",
                     actor=reader.name,
-                    action="meeting_shown",
-                    entity="profile",
-                    entity_id=item.profile_id,
                     after={"meeting_id": seen.meeting.id, "role": reader.role},
                 )
     return items
@@ -361,15 +349,12 @@ def add_minute(
             "next_review_on": next_review_on,
             "written_by": by.name,
         }
-        with conn.cursor(row_factory=class_row(Minute)) as cur:
-            minute = cur.execute(SQL.add_minute, params).fetchone()
-        assert minute is not None
-        audit.record(
+        minute = rows.inserted(conn, Minute, SQL.add_minute, params)
+        audit.log(
             conn,
+            audit.profile(profile_id),
+            "meeting_minute",
             actor=by.name,
-            action="meeting_minute",
-            entity="profile",
-            entity_id=profile_id,
             after={"meeting_id": meeting_id, "next_review_on": next_review_on},
         )
     return minute

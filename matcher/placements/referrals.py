@@ -71,12 +71,11 @@ def referrals_for_host(conn: psycopg.Connection, *, resource_ids: list[str], act
             for row in rows
         ]
         for referral in referrals:
-            audit.record(
+            audit.log(
                 conn,
+                audit.placement(referral.placement_id),
+                "shown_to_host",
                 actor=actor,
-                action="shown_to_host",
-                entity="placement",
-                entity_id=str(referral.placement_id),
                 after={"resource_id": referral.resource_id, "withdrawn": referral.withdrawn},
             )
     return referrals
@@ -112,12 +111,11 @@ def respond(
         response = "accepted" if accept else "declined"
         values = {"id": placement_id, "response": response, "reason": reason or None, "actor": actor}
         conn.execute(PLACEMENTS.host_respond, values)
-        audit.record(
+        audit.log(
             conn,
+            audit.placement(placement_id),
+            f"host_{response}",
             actor=actor,
-            action=f"host_{response}",
-            entity="placement",
-            entity_id=str(placement_id),
             after={"host_response": response, "reason": reason},
         )
         placement = get_placement(conn, placement_id=placement_id)
@@ -140,12 +138,11 @@ def _end_declined(
     conn.execute(SQL.decline, {"id": placement_id, "reason": reason})
     if before.reserved:
         free_place(conn, before, actor)
-    audit.record(
+    audit.log(
         conn,
+        audit.placement(placement_id),
+        "end",
         actor=actor,
-        action="end",
-        entity="placement",
-        entity_id=str(placement_id),
         before={"status": before.status},
         after={"status": "ended", "end_reason": "host_declined", "end_note": reason},
     )
@@ -167,12 +164,11 @@ def withdraw_from_hosts(
     with conn.cursor(row_factory=dict_row) as cur:
         live = cur.execute(SQL.live_referrals_of_profile, {"profile_id": profile_id}).fetchall()
     for row in live:
-        audit.record(
+        audit.log(
             conn,
+            audit.placement(row["id"]),
+            "consent_withdrawn",
             actor=actor,
-            action="consent_withdrawn",
-            entity="placement",
-            entity_id=str(row["id"]),
             after={"resource_id": row["resource_id"]},
         )
         if settings is not None:

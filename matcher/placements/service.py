@@ -14,6 +14,7 @@ from psycopg.types.json import Jsonb
 from matcher import errors
 from matcher.accounts import audit
 from matcher.config import Settings
+from matcher.core import rows
 from matcher.core.vocabulary import LABELS, Consent
 from matcher.errors import Conflict
 from matcher.matching.model import Proposal
@@ -109,14 +110,7 @@ def confirm(
             raise PlacementError("この方とこの社会資源のつなぎ先はすでに確定しています") from None
         assert row is not None
         placement = get_placement(conn, placement_id=int(row[0]))
-        audit.record(
-            conn,
-            actor=actor,
-            action="confirm",
-            entity="placement",
-            entity_id=str(placement.id),
-            after=_public(placement),
-        )
+        audit.log(conn, audit.placement(placement.id), "confirm", actor=actor, after=_public(placement))
     return placement
 
 
@@ -133,12 +127,11 @@ def _reserve(conn: psycopg.Connection, resource_id: str, actor: str) -> bool:
             "この受け入れ先には空きがありません（受け入れ可能数 0）。他の方の確定が先に行われました"
         )
     conn.execute(SQL.take_place, {"resource_id": resource_id})
-    audit.record(
+    audit.log(
         conn,
+        audit.resource(resource_id),
+        "reserve",
         actor=actor,
-        action="reserve",
-        entity="resource",
-        entity_id=resource_id,
         before={"capacity_open": open_places},
         after={"capacity_open": open_places - 1},
     )
@@ -149,12 +142,11 @@ def free_place(conn: psycopg.Connection, placement: Placement, actor: str) -> No
     """Gives the placement's place back to its listing."""
     row = conn.execute(SQL.free_place, {"resource_id": placement.resource_id}).fetchone()
     if row is not None:
-        audit.record(
+        audit.log(
             conn,
+            audit.resource(placement.resource_id),
+            "release",
             actor=actor,
-            action="release",
-            entity="resource",
-            entity_id=placement.resource_id,
             before={"capacity_open": row[0] - 1},
             after={"capacity_open": row[0]},
         )
@@ -166,11 +158,10 @@ def _public(placement: Placement) -> dict[str, Any]:
 
 def get_placement(conn: psycopg.Connection, *, placement_id: int) -> Placement:
     """One placement, or NotFound."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(SQL.get, {"id": placement_id}).fetchone()
-    if row is None:
+    placement = rows.first(conn, Placement, SQL.get, {"id": placement_id})
+    if placement is None:
         raise NotFound(f"つなぎ先 {placement_id} はありません")
-    return Placement(**row)
+    return placement
 
 
 def placements_of(conn: psycopg.Connection, *, profile_id: str) -> list[Placement]:
@@ -256,12 +247,11 @@ def advance(
         if action == "refer" and settings is not None:
             mail = messages.new_referral(settings, after.id, after.resource_name, after.answer_due)
             outbox.enqueue(conn, settings, outbox.hosts_of(conn, after.resource_id), mail)
-        audit.record(
+        audit.log(
             conn,
+            audit.placement(placement_id),
+            action,
             actor=actor,
-            action=action,
-            entity="placement",
-            entity_id=str(placement_id),
             before=_public(before),
             after=_public(after),
         )
@@ -301,12 +291,11 @@ def plan_trial(conn: psycopg.Connection, *, placement_id: int, on: date | None, 
         if before.status not in ("confirmed", "referred"):
             raise PlacementError(f"「{before.status_label}」のつなぎ先には見学の予定を入れられません")
         conn.execute(SQL.plan_trial, {"id": placement_id, "on": on})
-        audit.record(
+        audit.log(
             conn,
+            audit.placement(placement_id),
+            "plan_trial",
             actor=actor,
-            action="plan_trial",
-            entity="placement",
-            entity_id=str(placement_id),
             before={"trial_planned_on": before.trial_planned_on},
             after={"trial_planned_on": on},
         )
@@ -332,12 +321,11 @@ def _update_profile_status(conn: psycopg.Connection, profile_id: str, target: st
     status = "placed" if active and active[0] else "open"
     if profile.status != "closed" and profile.status != status:
         conn.execute(SQL.set_profile_status, {"id": profile_id, "status": status})
-        audit.record(
+        audit.log(
             conn,
+            audit.profile(profile_id),
+            "status",
             actor=actor,
-            action="status",
-            entity="profile",
-            entity_id=profile_id,
             before={"status": str(profile.status)},
             after={"status": status},
         )
@@ -385,14 +373,7 @@ def record_followup(
         }
         if conn.execute(SQL.insert_followup, values).fetchone() is None:
             raise PlacementError(f"{month}か月目のフォローアップはすでに記録されています")
-        audit.record(
-            conn,
-            actor=actor,
-            action="followup",
-            entity="placement",
-            entity_id=str(placement_id),
-            after=values,
-        )
+        audit.log(conn, audit.placement(placement_id), "followup", actor=actor, after=values)
     return followups_of(conn, profile_id=placement.profile_id, placement_id=placement_id)[-1]
 
 

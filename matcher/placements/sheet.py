@@ -47,12 +47,11 @@ def referral_sheet(conn: psycopg.Connection, *, placement_id: int, actor: str) -
     if placement.status not in ("confirmed", "referred", "trial", "active"):
         raise NotAllowed("終了・取り消しのつなぎ先の紹介票は作れません")
     row = conn.execute(SQL.coordinator_contact, {"name": placement.confirmed_by}).fetchone()
-    audit.record(
+    audit.log(
         conn,
+        audit.placement(placement_id),
+        "sheet_printed",
         actor=actor,
-        action="sheet_printed",
-        entity="placement",
-        entity_id=str(placement_id),
         after={"resource_id": placement.resource_id},
     )
     return ReferralSheet(

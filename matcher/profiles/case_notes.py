@@ -14,6 +14,7 @@ from psycopg.rows import class_row
 
 from matcher.accounts import audit
 from matcher.accounts.users import User
+from matcher.core import rows
 from matcher.core.fields import clean_text
 from matcher.errors import Invalid, NotAllowed, NotFound
 from matcher.profiles.pii import refuse_pii
@@ -72,15 +73,12 @@ def add_note(
     with conn.transaction():
         _existing(conn, profile_id)
         params = {"profile_id": profile_id, "written_on": written_on, "author": author.name, "body": body}
-        with conn.cursor(row_factory=class_row(CaseNote)) as cur:
-            note = cur.execute(SQL.add, params).fetchone()
-        assert note is not None
-        audit.record(
+        note = rows.inserted(conn, CaseNote, SQL.add, params)
+        audit.log(
             conn,
+            audit.profile(profile_id),
+            "case_note",
             actor=author.name,
-            action="case_note",
-            entity="profile",
-            entity_id=profile_id,
             after={"note_id": note.id, "written_on": written_on, "length": len(body)},
         )
     return note
@@ -94,18 +92,12 @@ def notes_of(conn: psycopg.Connection, *, profile_id: str, reader: User) -> list
         with conn.cursor(row_factory=class_row(CaseNote)) as cur:
             notes = cur.execute(SQL.of_profile, {"profile_id": profile_id, "limit": SHOWN}).fetchall()
         if notes:
-            audit.record(
-                conn,
-                actor=reader.name,
-                action="read_notes",
-                entity="profile",
-                entity_id=profile_id,
-                after={"shown": len(notes)},
+            audit.log(
+                conn, audit.profile(profile_id), "read_notes", actor=reader.name, after={"shown": len(notes)}
             )
     return notes
 
 
 def count_notes(conn: psycopg.Connection, *, profile_id: str) -> int:
     """How many notes a profile has (shown or not)."""
-    row = conn.execute(SQL.count_of_profile, {"profile_id": profile_id}).fetchone()
-    return int(row[0]) if row else 0
+    return rows.count(conn, SQL.count_of_profile, {"profile_id": profile_id})

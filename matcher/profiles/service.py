@@ -21,9 +21,7 @@ def create_profile(conn: psycopg.Connection, profile: NeedsProfile, *, actor: st
         if get_profile(conn, profile_id=profile.id) is not None:
             raise ProfileExists(f"コード「{profile.id}」のニーズプロファイルはすでにあります")
         save_profiles(conn, [profile])
-        audit.record(
-            conn, actor=actor, action="create", entity="profile", entity_id=profile.id, after=profile
-        )
+        audit.log(conn, audit.profile(profile.id), "create", actor=actor, after=profile)
         assigned = conn.execute(SQL.assign_creator, {"id": profile.id, "name": actor}).fetchone()
         if assigned:
             _record_assign(conn, profile.id, actor, None, str(assigned[0]))
@@ -38,15 +36,7 @@ def update_profile(conn: psycopg.Connection, profile: NeedsProfile, *, actor: st
             return None
         if before != profile:
             save_profiles(conn, [profile])
-            audit.record(
-                conn,
-                actor=actor,
-                action="update",
-                entity="profile",
-                entity_id=profile.id,
-                before=before,
-                after=profile,
-            )
+            audit.log(conn, audit.profile(profile.id), "update", actor=actor, before=before, after=profile)
     return profile
 
 
@@ -60,12 +50,11 @@ def set_consent(
             return None
         after = before.model_copy(update={"consent": consent, "consent_date": consent_date})
         save_profiles(conn, [after])
-        audit.record(
+        audit.log(
             conn,
+            audit.profile(profile_id),
+            "consent",
             actor=actor,
-            action="consent",
-            entity="profile",
-            entity_id=profile_id,
             before={"consent": str(before.consent), "consent_date": before.consent_date},
             after={"consent": str(consent), "consent_date": consent_date},
         )
@@ -103,12 +92,11 @@ def _name(coordinator: Coordinator | None) -> str | None:
 def _record_assign(
     conn: psycopg.Connection, profile_id: str, actor: str, before: str | None, after: str | None
 ) -> None:
-    audit.record(
+    audit.log(
         conn,
+        audit.profile(profile_id),
+        "assign",
         actor=actor,
-        action="assign",
-        entity="profile",
-        entity_id=profile_id,
         before={"coordinator": before},
         after={"coordinator": after},
     )

@@ -7,6 +7,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from matcher.core import rows
 from matcher.core.paging import Search
 from matcher.core.schedule import TimeSlot
 from matcher.core.storage import UpsertCounts, upsert_all
@@ -43,8 +44,7 @@ def get_profile(conn: psycopg.Connection, *, profile_id: str) -> NeedsProfile | 
 
 def count_profiles(conn: psycopg.Connection) -> int:
     """How many profiles there are."""
-    row = conn.execute(SQL.count).fetchone()
-    return int(row[0]) if row else 0
+    return rows.count(conn, SQL.count)
 
 
 def profiles_by_ids(conn: psycopg.Connection, ids: list[str]) -> dict[str, NeedsProfile]:

@@ -34,9 +34,7 @@ def add_listing(
                 f"社会資源コード「{resource.id}」はすでに使われています。別のコードにしてください",
                 field="id",
             )
-        audit.record(
-            conn, actor=actor, action="create", entity="resource", entity_id=resource.id, after=resource
-        )
+        audit.log(conn, audit.resource(resource.id), "create", actor=actor, after=resource)
     embedding.sync_one(conn, spec, "resource", resource.id)
     return resource
 

@@ -94,12 +94,11 @@ def assure_listing(
             raise NotYourListing()
         current = locked[0]
         set_assured(conn, resource_id=resource_id, when=when)
-        audit.record(
+        audit.log(
             conn,
+            audit.resource(resource_id),
+            "assure",
             actor=user.name,
-            action="assure",
-            entity="resource",
-            entity_id=resource_id,
             before={"assured_at": current.assured_at},
             after={"assured_at": when},
         )

@@ -12,6 +12,7 @@ so export → import → export gives the same document. Identifiers are UUIDv5 
 from one export to the next.
 """
 
+import hashlib
 import json
 import re
 import uuid
@@ -32,6 +33,7 @@ from matcher.registry.model import Resource
 
 SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "hsds-3" / "service.json"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/openreferral/specification#sanka-shien")
+_NAMESPACE_BYTES = NAMESPACE.bytes
 TAXONOMY = "sanka-shien-matching"
 TAXONOMY_VERSION = "1"
 
@@ -65,20 +67,49 @@ DEFAULTS = {"kind": Kind.other, "contact_level": 2, "physical_load": 2, "reward"
 
 
 def _id(*parts: object) -> str:
-    return str(uuid.uuid5(NAMESPACE, "/".join(str(p) for p in parts)))
+    """str(uuid.uuid5(NAMESPACE, "a/b/c")), written out: a page of services needs thousands of these."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + "/".join(map(str, parts)).encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def _taxonomy_detail() -> dict[str, Any]:
+TAXONOMY_ID = _id("taxonomy", TAXONOMY)
+
+
+def taxonomy() -> dict[str, Any]:
+    """Our own taxonomy, whose terms name what HSDS has no place for."""
     return {
-        "id": _id("taxonomy", TAXONOMY),
+        "id": TAXONOMY_ID,
         "name": TAXONOMY,
         "description": "参加支援マッチングの社会資源の属性（HSDS に対応する項目がないもの）",
         "version": TAXONOMY_VERSION,
     }
 
 
+@cache
+def term_id(code: str) -> str:
+    """The HSDS id of one of our taxonomy's terms."""
+    return _id("term", TAXONOMY, code)
+
+
+def taxonomy_term(code: str) -> dict[str, Any]:
+    """One term of our taxonomy, as attributes carry it and the API serves it."""
+    name, description = TERMS[code]
+    return {
+        "id": term_id(code),
+        "code": code,
+        "name": name,
+        "description": description,
+        "taxonomy": TAXONOMY,
+        "taxonomy_detail": taxonomy(),
+        "taxonomy_id": TAXONOMY_ID,
+        "language": "ja",
+    }
+
+
 def _attribute(service_id: str, term: str, value: object) -> dict[str, Any]:
-    name, description = TERMS[term]
     text = str(value).lower() if isinstance(value, bool) else str(value)
     return {
         "id": _id(service_id, "attribute", term, text),
@@ -86,15 +117,7 @@ def _attribute(service_id: str, term: str, value: object) -> dict[str, Any]:
         "link_type": "service_detail",
         "link_entity": "service",
         "value": text,
-        "taxonomy_term": {
-            "id": _id("term", TAXONOMY, term),
-            "code": term,
-            "name": name,
-            "description": description,
-            "taxonomy": TAXONOMY,
-            "taxonomy_detail": _taxonomy_detail(),
-            "language": "ja",
-        },
+        "taxonomy_term": taxonomy_term(term),
     }
 
 
@@ -294,23 +317,6 @@ def to_services(resources: Iterable[Resource]) -> list[dict[str, Any]]:
 def service_id(resource_id: str) -> str:
     """The HSDS service id of one of our listings."""
     return _id("service", resource_id)
-
-
-def page(resources: list[Resource], *, page_number: int, per_page: int) -> dict[str, Any]:
-    """One page of services in the shape of the HSDS API's paginated list."""
-    total = len(resources)
-    pages = max(1, -(-total // per_page))
-    contents = to_services(resources[(page_number - 1) * per_page : page_number * per_page])
-    return {
-        "total_items": total,
-        "total_pages": pages,
-        "page_number": page_number,
-        "size": len(contents),
-        "first_page": page_number == 1,
-        "last_page": page_number >= pages,
-        "empty": not contents,
-        "contents": contents,
-    }
 
 
 def _strict(node: Any) -> Any:

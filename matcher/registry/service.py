@@ -80,15 +80,7 @@ def update_resource(
         wanted = _settle_capacity(conn, before, change(before), checked=versions is not None)
         if wanted != before:
             save_resources(conn, [wanted], source=None)
-            audit.record(
-                conn,
-                actor=actor,
-                action="update",
-                entity="resource",
-                entity_id=resource_id,
-                before=before,
-                after=wanted,
-            )
+            audit.log(conn, audit.resource(resource_id), "update", actor=actor, before=before, after=wanted)
             locked = lock_resource(conn, resource_id=resource_id)
             assert locked is not None
             version = locked[1]

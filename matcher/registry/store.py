@@ -8,6 +8,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from matcher.core import rows
 from matcher.core.paging import Search
 from matcher.core.storage import UpsertCounts, params, upsert_all
 from matcher.registry.model import Resource
@@ -21,7 +22,7 @@ def save_resources(
     conn: psycopg.Connection, resources: Iterable[Resource], *, source: str | None
 ) -> UpsertCounts:
     """Upserts listings by id in one transaction (source None keeps an existing listing's source)."""
-    return upsert_all(conn, SQL.upsert, resources, JSON_FIELDS, source=source)
+    return upsert_all(conn, SQL.upsert, resources, JSON_FIELDS, source=source, replace=True)
 
 
 def iter_resources(conn: psycopg.Connection) -> Iterator[Resource]:
@@ -48,8 +49,7 @@ def resource_summaries(
 
 def count_resources(conn: psycopg.Connection) -> int:
     """How many listings there are."""
-    row = conn.execute(SQL.count).fetchone()
-    return int(row[0]) if row else 0
+    return rows.count(conn, SQL.count)
 
 
 def resources_by_ids(conn: psycopg.Connection, ids: list[str]) -> dict[str, Resource]:
@@ -79,8 +79,7 @@ def lock_resource(conn: psycopg.Connection, *, resource_id: str) -> tuple[Resour
 
 def reserved_places(conn: psycopg.Connection, *, resource_id: str) -> int:
     """How many of a listing's places placements still under way hold."""
-    row = conn.execute(SQL.reserved_places, {"id": resource_id}).fetchone()
-    return int(row[0]) if row else 0
+    return rows.count(conn, SQL.reserved_places, {"id": resource_id})
 
 
 def set_assured(conn: psycopg.Connection, *, resource_id: str, when: date) -> None:
@@ -90,7 +89,8 @@ def set_assured(conn: psycopg.Connection, *, resource_id: str, when: date) -> No
 
 def insert_resource(conn: psycopg.Connection, resource: Resource, *, source: str) -> bool:
     """Adds a new listing; False (nothing written) when one with its id already exists."""
-    return conn.execute(SQL.insert, params(resource, JSON_FIELDS, source=source)).fetchone() is not None
+    new = params(resource, JSON_FIELDS, source=source, replace=False)
+    return conn.execute(SQL.upsert, new).fetchone() is not None
 
 
 def listing_choices(conn: psycopg.Connection) -> list[dict[str, Any]]:

@@ -196,3 +196,44 @@ copy batch_candidate (week, profile_id, resource_id, tier, score) from stdin;
 -- name: copy_done
 -- Marks a chunk of profiles as complete (COPY rows: week, profile, failed-constraint counts, saturated).
 copy batch_profile_done (week, profile_id, failed_codes, saturated) from stdin;
+
+-- name: lock_staging
+-- One transaction at a time replaces staged pieces of a week (held until the transaction ends).
+select pg_advisory_xact_lock(7100005, hashtext(%(week)s));
+
+-- name: unstage_candidates
+-- Forgets what an earlier attempt staged for these profiles (a retried piece replaces it).
+delete from batch_candidate where week = %(week)s and profile_id = any(%(ids)s);
+
+-- name: unstage_done
+-- Forgets that an earlier attempt finished these profiles.
+delete from batch_profile_done where week = %(week)s and profile_id = any(%(ids)s);
+
+-- name: run_started
+-- When the week's run (re)started: tells a task which run it belongs to.
+select started_at from batch_run where week = %(week)s and status = 'running';
+
+-- name: places_of
+-- Where these profiles are and how far they travel, to split them into pieces by place.
+select id, lat, lon, max_travel_km from needs_profile where id = any(%(ids)s) order by id;
+
+-- name: job_states
+-- The state and attempts of the run's tasks (procrastinate's jobs).
+select id, status::text, attempts from procrastinate_jobs where id = any(%(ids)s);
+
+-- name: stalled_jobs
+-- The run's tasks held by a worker that has stopped sending heartbeats (killed, or its machine gone):
+-- procrastinate's own select_stalled_jobs_by_heartbeat, for these jobs only.
+select j.id from procrastinate_jobs j
+left join procrastinate_workers w on w.id = j.worker_id
+where j.id = any(%(ids)s) and j.status = 'doing'
+  and (j.worker_id is null or w.last_heartbeat < now() - make_interval(secs => %(seconds)s));
+
+-- name: leftover_jobs
+-- Tasks of an earlier, interrupted run of the week still waiting: the new run cancels them.
+select id from procrastinate_jobs
+where task_name = 'matcher.stage_piece' and status = 'todo' and args ->> 'week' = %(week)s;
+
+-- name: forget_jobs
+-- Removes the run's finished tasks from the queue once the week is staged (their events go with them).
+delete from procrastinate_jobs where id = any(%(ids)s) and status = 'succeeded';

@@ -4,29 +4,20 @@ insert into development_candidate (name, kind, area, need, gap_week, gap_cluster
 values (%(name)s, %(kind)s, %(area)s, %(need)s, %(gap_week)s, %(gap_cluster)s, %(gap_label)s, %(by)s, %(by)s)
 returning id;
 
--- name: get
--- One 開拓候補 with the name of the listing it became, and its notes counted.
-select c.id, c.name, c.kind, c.area, c.need, c.gap_week, c.gap_cluster, c.gap_label, c.stage,
-       c.drop_reason, c.resource_id, r.name as resource_name, c.created_by, c.created_at, c.stage_by,
-       c.stage_at, (select count(*) from development_note n where n.candidate_id = c.id)::int as note_count,
-       (select max(n.written_on) from development_note n where n.candidate_id = c.id) as last_note_on
-from development_candidate c
-left join resource r on r.id = c.resource_id
-where c.id = %(id)s;
-
 -- name: lock
 -- Locks one 開拓候補 for a change of stage; returns its stage.
 select stage from development_candidate where id = %(id)s for update;
 
--- name: pipeline
--- Every 開拓候補 (of one area, or all when area is null), newest move first within a stage.
+-- name: candidates
+-- The 開拓候補 with this id, or every one (of one area, or all when area is null), newest move first
+-- within a stage; each with the name of the listing it became, and its notes counted.
 select c.id, c.name, c.kind, c.area, c.need, c.gap_week, c.gap_cluster, c.gap_label, c.stage,
        c.drop_reason, c.resource_id, r.name as resource_name, c.created_by, c.created_at, c.stage_by,
        c.stage_at, (select count(*) from development_note n where n.candidate_id = c.id)::int as note_count,
        (select max(n.written_on) from development_note n where n.candidate_id = c.id) as last_note_on
 from development_candidate c
 left join resource r on r.id = c.resource_id
-where %(area)s::text is null or c.area = %(area)s::text
+where (%(id)s::bigint is null or c.id = %(id)s::bigint) and (%(area)s::text is null or c.area = %(area)s::text)
 order by c.stage_at desc, c.id desc;
 
 -- name: areas

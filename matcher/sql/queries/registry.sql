@@ -1,5 +1,6 @@
 -- name: upsert
--- Inserts a listing or replaces it by id (source null: keep it); returns whether it was new (unchanged: nothing).
+-- Inserts a listing or, when replace, replaces it by id (source null: keep it); returns whether it was new
+-- (unchanged, or kept because not replace: nothing).
 insert into resource as r (
     id, name, kind, programme, hosts_participation, description, area, lat, lon, schedule,
     capacity_total, capacity_open, contact_level, physical_load, reward, trial, min_age, max_age,
@@ -21,7 +22,8 @@ on conflict (id) do update set
     assured_at = excluded.assured_at, contact_role = excluded.contact_role, phone = excluded.phone,
     fax = excluded.fax, email = excluded.email, url = excluded.url, address = excluded.address,
     source = coalesce(%(source)s, r.source), updated_at = now()
-where (r.name, r.kind, r.programme, r.hosts_participation, r.description, r.area, r.lat, r.lon,
+where %(replace)s
+  and (r.name, r.kind, r.programme, r.hosts_participation, r.description, r.area, r.lat, r.lon,
        r.schedule, r.capacity_total, r.capacity_open, r.contact_level, r.physical_load, r.reward,
        r.trial, r.min_age, r.max_age, r.accommodations, r.status, r.assured_at, r.contact_role, r.phone,
        r.fax, r.email, r.url, r.address, r.source)
@@ -126,21 +128,6 @@ order by f.n;
 select distinct area from resource
 where %(only)s::text[] is null or id = any(%(only)s)
 order by area;
-
--- name: insert
--- Adds a new listing; returns nothing when one with this id already exists.
-insert into resource (
-    id, name, kind, programme, hosts_participation, description, area, lat, lon, schedule,
-    capacity_total, capacity_open, contact_level, physical_load, reward, trial, min_age, max_age,
-    accommodations, status, assured_at, contact_role, phone, fax, email, url, address, source)
-values (
-    %(id)s, %(name)s, %(kind)s, %(programme)s, %(hosts_participation)s, %(description)s, %(area)s,
-    %(lat)s, %(lon)s, %(schedule)s, %(capacity_total)s, %(capacity_open)s, %(contact_level)s,
-    %(physical_load)s, %(reward)s, %(trial)s, %(min_age)s, %(max_age)s, %(accommodations)s,
-    %(status)s, %(assured_at)s, %(contact_role)s, %(phone)s, %(fax)s, %(email)s, %(url)s, %(address)s,
-    %(source)s)
-on conflict (id) do nothing
-returning id;
 
 -- name: choices
 -- Every listing as a choice by name: its kind, id, area and address tell apart places of the same name.
