@@ -10,7 +10,7 @@ the index over every listing is fitted once per registry version and kept in mem
 
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -95,25 +95,36 @@ def _identity(tokens: list[str]) -> list[str]:
 
 @dataclass
 class LexicalIndex:
-    """TF-IDF vectors of every listing's content words, by listing id."""
+    """TF-IDF vectors of every listing's content words, by listing id.
+
+    Only the sparse matrix, the vocabulary and the row of each id are kept: not the texts (reasons read
+    the few they show from the database) nor the words of every listing, which at 100,000 listings
+    held most of a gigabyte while the index was fitted."""
 
     vectorizer: TfidfVectorizer
     matrix: Any
     row_of: dict[str, int]
-    texts: dict[str, str]
 
     @classmethod
-    def build(cls, texts: dict[str, str]) -> "LexicalIndex":
-        """Fits the vocabulary and weights on the listings' texts."""
-        ids = list(texts)
+    def build(cls, texts: Mapping[str, str] | Iterable[tuple[str, str]]) -> "LexicalIndex":
+        """Fits the vocabulary and weights on the listings' texts ((id, text) pairs, or a mapping),
+        reading each text's words as it goes."""
+        ids: list[str] = []
+
+        def documents() -> Iterator[list[str]]:
+            for rid, text in texts.items() if isinstance(texts, Mapping) else texts:
+                ids.append(rid)
+                yield features(text)
+
         vectorizer = TfidfVectorizer(
             analyzer=_identity, sublinear_tf=True, dtype=np.float32, token_pattern=None
         )
-        documents = [features(texts[i]) for i in ids] or [[]]
-        if not any(documents):
-            documents = [["w:_"]]
-        matrix = vectorizer.fit_transform(documents)
-        return cls(vectorizer, matrix, {rid: n for n, rid in enumerate(ids)}, texts)
+        try:
+            matrix = vectorizer.fit_transform(documents())
+        except ValueError:  # no listing, or not one content word in any: a vocabulary no text has
+            vectorizer.fit([["w:_"]])
+            matrix = vectorizer.transform([[] for _ in ids] or [[]])
+        return cls(vectorizer, matrix, {rid: n for n, rid in enumerate(ids)})
 
     def query_vector(self, query: str) -> Any:
         """The query's TF-IDF vector in this index's vocabulary."""
@@ -163,7 +174,7 @@ _cache: dict[str, LexicalIndex] = {}
 _lock = threading.Lock()
 
 
-def cached_index(version: str, load_texts: Callable[[], dict[str, str]]) -> LexicalIndex:
+def cached_index(version: str, load_texts: Callable[[], Iterable[tuple[str, str]]]) -> LexicalIndex:
     """The index for this registry version, built on first use and kept."""
     with _lock:
         index = _cache.get(version)

@@ -1,5 +1,6 @@
 """Proposals for one profile: classify every listing, tier and score the feasible ones, explain all."""
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -98,8 +99,10 @@ def lexical_index(conn: psycopg.Connection) -> LexicalIndex:
             _fingerprints.clear()
         _fingerprints[version] = fingerprint
 
-    def load() -> dict[str, str]:
-        return {rid: f"{name}。{desc}" for rid, name, desc in conn.execute(SQL.registry_texts)}
+    def load() -> Iterator[tuple[str, str]]:
+        # streamed: the registry's texts are never all in memory at once
+        with conn.cursor() as cur:
+            yield from cur.stream(SQL.registry_texts)
 
     return cached_index(fingerprint, load)
 
@@ -136,19 +139,20 @@ def rank(
 
 
 def explain(
-    result: MatchResult, profile: NeedsProfile, index: LexicalIndex, top: int | None, model: str
+    conn: psycopg.Connection, result: MatchResult, profile: NeedsProfile, top: int | None, model: str
 ) -> None:
     """Writes the reasons of the proposals that will be shown."""
-    describe(result.proposals[:top], profile, index, model)
+    describe(conn, result.proposals[:top], profile, model)
 
 
-def describe(proposals: list[Proposal], profile: NeedsProfile, index: LexicalIndex, model: str) -> None:
+def describe(conn: psycopg.Connection, proposals: list[Proposal], profile: NeedsProfile, model: str) -> None:
     """Writes the reasons of these proposals (those a page shows); `model` made the dense similarity."""
     threshold = calibration(model).reason
+    ids = [p.candidate.id for p in proposals]
+    texts: dict[str, str] = dict(conn.execute(SQL.listing_texts, {"ids": ids}).fetchall())
     for proposal in proposals:
         c = proposal.candidate
-        description = index.texts.get(c.id, "")
-        proposal.reasons = proposal_reasons(c, profile, proposal.tier, description, threshold)
+        proposal.reasons = proposal_reasons(c, profile, proposal.tier, texts.get(c.id, ""), threshold)
 
 
 def propose(
@@ -181,7 +185,7 @@ def propose(
     )
     index = lexical_index(conn)
     result = rank(profile, rows, index, settings, today or date.today())
-    explain(result, profile, index, top, spec.model)
+    explain(conn, result, profile, top, spec.model)
     return result
 
 
@@ -255,7 +259,7 @@ def propose_top(
     )
     index = lexical_index(conn)
     result = rank(profile, rows, index, settings, today or date.today())
-    explain(result, profile, index, top, spec.model)
+    explain(conn, result, profile, top, spec.model)
     return result
 
 

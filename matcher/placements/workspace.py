@@ -11,7 +11,7 @@ import psycopg
 from matcher.batch import weekly as batch
 from matcher.config import Settings
 from matcher.matching.model import Exclusion, Proposal
-from matcher.matching.propose import describe, lexical_index, propose
+from matcher.matching.propose import describe, propose
 from matcher.matching.relax import NearlySection, nearly_section
 from matcher.placements.model import FOLLOWUP_MONTHS, FollowUp, Placement
 from matcher.placements.service import followups_of, placements_of
@@ -128,7 +128,7 @@ def build_workspace(
         ]
         for tier, group in tiers.items()
     }
-    describe(shown[1] + shown[2], profile, lexical_index(conn), settings.embedding_model)
+    describe(conn, shown[1] + shown[2], profile, settings.embedding_model)
     weekly = weekly_summary(conn, profile.id)
     names = {c.candidate.id: c.candidate.name for c in result.excluded} | {
         p.candidate.id: p.candidate.name for p in result.proposals

@@ -39,3 +39,10 @@ def test_scores_rank_a_listing_that_shares_meaningful_words_first() -> None:
     scores = index.scores("料理が好きで、台所仕事なら手伝える", ["farm", "shop", "kitchen"])
     assert max(scores, key=scores.get) == "kitchen"  # type: ignore[arg-type]
     assert scores["shop"] == 0.0
+
+
+def test_an_index_without_words_scores_nothing_rather_than_failing() -> None:
+    assert LexicalIndex.build({}).scores("畑仕事", ["farm"]) == {}
+    wordless = LexicalIndex.build(iter([("a", "は。"), ("b", "の、")]))  # pairs, read as they come
+    assert wordless.matrix.shape[0] == 2
+    assert wordless.scores("畑仕事が好き", ["a", "b"]) == {"a": 0.0, "b": 0.0}

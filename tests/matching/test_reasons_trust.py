@@ -5,7 +5,7 @@ import psycopg
 from matcher.config import DEFAULT_MODEL, Settings
 from matcher.matching.calibration import calibration
 from matcher.matching.lexical import GENERIC
-from matcher.matching.propose import describe, lexical_index, propose
+from matcher.matching.propose import describe, propose
 from matcher.profiles.store import iter_profiles
 
 MEANING = "意味が近い"
@@ -38,7 +38,7 @@ def test_an_uncalibrated_model_never_claims_meaning(
 ) -> None:
     profile = next(p for p in iter_profiles(seeded_conn) if p.status == "open")
     result = propose(seeded_conn, seeded_settings, profile_id=profile.id, top=None)
-    describe(result.proposals, profile, lexical_index(seeded_conn), "/models/some-new-model")
+    describe(seeded_conn, result.proposals, profile, "/models/some-new-model")
     assert not any(MEANING in r for p in result.proposals for r in p.reasons)
 
 

@@ -37,8 +37,12 @@ select id from resource;
 select current_database() || ':' || version from registry_version;
 
 -- name: registry_texts
--- Every listing's name and description, for the lexical index.
-select id, name, description from resource;
+-- Every listing's text (name。description) as the lexical index reads it.
+select id, name || '。' || description from resource;
+
+-- name: listing_texts
+-- The text of these listings as the lexical index read it, for the reasons of the proposals shown.
+select id, name || '。' || description from resource where id = any(%(ids)s);
 
 -- name: reject
 -- Records that a coordinator turned a proposal down, and why (a later rejection replaces the reason).
