@@ -1,15 +1,12 @@
 """Spatial buckets for the weekly batch: a grid of cells at least as wide as the longest travel radius,
 so that every listing a person can reach lies in the 3 × 3 cells around them (no PostGIS)."""
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.core.geo import EARTH_KM
-
-MARGIN = 1.01  # cells a little wider than the bound, so that rounding never loses a listing on the edge
+from matcher.core.geo import reach_degrees
 
 
 @dataclass(frozen=True)
@@ -22,14 +19,9 @@ class Grid:
     @classmethod
     def around(cls, radius_km: float, max_abs_lat: float) -> "Grid":
         """A grid whose 3 × 3 neighbourhoods hold every point within `radius_km` of their centre cell,
-        for points no further than `max_abs_lat` from the equator.
-
-        Two points d km apart differ by at most d / R radians in latitude, and (haversine) by at most
-        2·asin(sin(d / 2R) / cos φ) in longitude when both lie within latitude ±φ."""
-        angle = max(radius_km, 1e-6) / EARTH_KM
-        lat_step = math.degrees(angle) * MARGIN
-        reach = math.sin(angle / 2) / max(math.cos(math.radians(min(max_abs_lat + lat_step, 90.0))), 1e-12)
-        lon_step = math.degrees(2 * math.asin(reach)) * MARGIN if reach < 1 else 360.0
+        for points no further than `max_abs_lat` from the equator (the bounds of geo.reach_degrees)."""
+        lat_step, reach = reach_degrees(radius_km, max_abs_lat)
+        lon_step = reach if reach is not None else 360.0
         columns = int(360.0 // lon_step)
         return cls(lat_step, columns if columns >= 3 else 1)
 

@@ -11,6 +11,7 @@ from psycopg.rows import dict_row
 from matcher import embedding
 from matcher.batch.learning import effective_settings
 from matcher.config import Settings
+from matcher.core.geo import box
 from matcher.core.schedule import Slot, total_minutes
 from matcher.errors import NotFound
 from matcher.matching import scoring
@@ -60,7 +61,7 @@ def candidates(
         "eligible": profile.eligible_programmes(),
         "min_overlap": min_overlap,
         "model": model,
-    }
+    } | box(profile.lat, profile.lon, profile.max_travel_km)
     if resource_id is not None:
         ids = [resource_id]
     elif shown_only:
@@ -217,7 +218,7 @@ def nearest_feasible(
         "q": vector,
         "eligible": eligible,
         "min_overlap": min_overlap,
-    }
+    } | box(profile.lat, profile.lon, profile.max_travel_km)
     if exact:
         with conn.cursor(row_factory=dict_row) as cur:
             return [_candidate(row) for row in cur.execute(query, params | {"pool": pool}).fetchall()]

@@ -6,14 +6,17 @@ import re
 import psycopg
 import pytest
 
+from matcher import embedding
 from matcher.config import Settings
+from matcher.core.geo import great_circle_km
 from matcher.core.schedule import minutes
-from matcher.matching.propose import ProfileNotFound, propose
+from matcher.matching.propose import ProfileNotFound, nearest_feasible, propose
 from matcher.matching.rejections import reject
 from matcher.profiles.store import get_profile
 from matcher.registry.model import Resource
-from matcher.registry.store import save_resources
+from matcher.registry.store import iter_resources, save_resources
 from tests.conftest import Cli, add_night_owl
+from tests.unit.test_geo_box import destination
 
 DAY_LABELS = {"月": "mon", "火": "tue", "水": "wed", "木": "thu", "金": "fri", "土": "sat", "日": "sun"}
 
@@ -219,3 +222,43 @@ def test_cli_prints_readable_japanese_without_json(seeded_cli: Cli) -> None:
     result = seeded_cli("propose", "p14", "--top", "2")
     assert result.exit_code == 0
     assert "[既存事業]" in result.stdout and "除外" in result.stdout
+
+
+def test_reading_only_the_box_around_a_person_loses_no_listing_they_can_reach(
+    seeded_conn: psycopg.Connection, seeded_settings: Settings
+) -> None:
+    # Listings placed at the edge of one person's travel radius, north, east and beyond it: the box
+    # must keep the first two, and the hard constraints alone must decide the rest.
+    person = get_profile(seeded_conn, profile_id=open_profiles(seeded_conn)[0])
+    assert person is not None
+    template = next(r for r in iter_resources(seeded_conn) if r.lat is not None and r.status == "active")
+    edge = []
+    for n, (bearing, share) in enumerate([(0, 0.99), (90, 0.99), (45, 0.98), (0, 1.02), (270, 1.05)]):
+        lat, lon = destination(person.lat, person.lon, bearing, person.max_travel_km * share)
+        edge.append(template.model_copy(update={"id": f"edge{n}", "lat": lat, "lon": lon}))
+    save_resources(seeded_conn, edge, source="admin")
+    embedding.sync(seeded_conn, embedding.EmbeddingSpec.from_settings(seeded_settings))
+    seeded_conn.commit()
+    for pid in open_profiles(seeded_conn):
+        every = propose(seeded_conn, seeded_settings, profile_id=pid, top=None)  # every listing classified
+        shown = propose(seeded_conn, seeded_settings, profile_id=pid, top=None, every_exclusion=False)
+        feasible = {p.candidate.id for p in every.proposals}
+        assert {p.candidate.id for p in shown.proposals} == feasible, pid
+        nearest = nearest_feasible(
+            seeded_conn,
+            get_profile(seeded_conn, profile_id=pid),
+            model=seeded_settings.embedding_model,  # type: ignore[arg-type]
+            min_overlap=seeded_settings.min_overlap_minutes,
+            pool=100_000,
+            exact=True,
+        )
+        assert {c.id for c in nearest} == feasible, pid
+    own = {
+        p.candidate.id
+        for p in propose(seeded_conn, seeded_settings, profile_id=person.id, top=None).proposals
+    }
+    reached = {
+        e.id for e in edge if great_circle_km(person.lat, person.lon, e.lat, e.lon) <= person.max_travel_km
+    }
+    assert {"edge0", "edge1"} <= reached and "edge3" not in reached
+    assert own & {e.id for e in edge} <= reached  # beyond the radius: never

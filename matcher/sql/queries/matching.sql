@@ -20,9 +20,11 @@ where p.id = %(profile_id)s and r.id = any(%(ids)s::text[])
 order by r.id;
 
 -- name: shown_ids
--- What a profile page shows at once: the feasible listings and this profile's own decisions.
+-- What a profile page shows at once: the feasible listings (only those in the box around the person can be) and this profile's own decisions.
 select r.id from resource r join needs_profile p on p.id = %(profile_id)s
 where is_feasible(r, p, %(eligible)s, %(min_overlap)s)
+  and (r.lat is null or (r.lat between %(lat_low)s and %(lat_high)s
+       and (%(lon_low)s::float8 is null or r.lon between %(lon_low)s and %(lon_high)s)))
 union
 select resource_id from rejection where profile_id = %(profile_id)s
 union
@@ -72,13 +74,15 @@ order by re.embedding::vector({dim}) <=> %(q)s::vector({dim})
 limit %(pool)s;
 
 -- name: nearest_feasible_exact
--- Feasible listings nearest to vector %(q)s, the best %(pool)s of each tier: hard constraints first,
--- then exact distances for what is left.
+-- Feasible listings nearest to vector %(q)s, the best %(pool)s of each tier: hard constraints first
+-- (on the listings in the box around the person only), then exact distances for what is left.
 with feasible as materialized (
     select r.id, coalesce(r.programme = any(%(eligible)s), false) as tier1
     from resource r
     join needs_profile p on p.id = %(profile_id)s
     where is_feasible(r, p, %(eligible)s, %(min_overlap)s)
+      and (r.lat is null or (r.lat between %(lat_low)s and %(lat_high)s
+           and (%(lon_low)s::float8 is null or r.lon between %(lon_low)s and %(lon_high)s)))
       and not exists (select 1 from rejection rj where rj.profile_id = p.id and rj.resource_id = r.id)
       and not exists (select 1 from live_placement pl where pl.profile_id = p.id and pl.resource_id = r.id)
 ),
