@@ -6,7 +6,6 @@ pages read in SQL, put end to end, equal the full export (`hsds.to_services` ove
 Run: `.venv/bin/python -m benchmarks.hsds_api [--sizes 1000 10000 100000] [--requests 60]`.
 """
 
-import argparse
 import os
 import platform
 import random
@@ -17,7 +16,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from benchmarks.propose_latency import percentile
-from benchmarks.synthetic import open_prepared, populate
+from benchmarks.synthetic import open_prepared, populate, sizes_parser
 from matcher import embedding
 from matcher.accounts.users import create_user
 from matcher.registry import hsds
@@ -36,8 +35,7 @@ def timings(client: TestClient, headers: dict[str, str], requests: list[tuple[st
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser = sizes_parser(__doc__)
     parser.add_argument("--requests", type=int, default=60, help="requests timed per kind and size")
     args = parser.parse_args()
     settings, conn = open_prepared()

@@ -9,7 +9,6 @@ fitted on every listing, then one `propose_top` — with its peak Python memory 
 Run: `.venv/bin/python benchmarks/propose_latency.py [--sizes 1000 10000]`.
 """
 
-import argparse
 import os
 import platform
 import resource
@@ -23,7 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.synthetic import open_prepared, populate  # noqa: E402
+from benchmarks.synthetic import open_prepared, populate, sizes_parser  # noqa: E402
 from matcher import embedding  # noqa: E402
 from matcher.matching import lexical
 from matcher.matching.propose import lexical_index, propose, propose_top  # noqa: E402
@@ -46,8 +45,7 @@ def top_ids(result: Any) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser = sizes_parser(__doc__)
     parser.add_argument("--full-queries", type=int, default=10, help="full documents timed per size")
     args = parser.parse_args()
     settings, conn = open_prepared()

@@ -8,6 +8,7 @@ listings, its people) every `CITY_SPACING` degrees of latitude, so that density,
 listings each person can reach, stay those of the 10,000 case.
 """
 
+import argparse
 import io
 import json
 import os
@@ -52,6 +53,13 @@ def _copy_in(conn: psycopg.Connection, target: str, rows: io.StringIO) -> None:
     """COPYs tab-separated rows into `target`, a table and its columns."""
     with conn.cursor().copy(f"copy {target} from stdin") as copy:  # type: ignore[arg-type]
         copy.write(rows.getvalue())
+
+
+def sizes_parser(description: str | None) -> argparse.ArgumentParser:
+    """The arguments every benchmark over registry sizes takes: `--sizes` (listings)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000], help="listings")
+    return parser
 
 
 def open_prepared(prefix: str = "matcher-bench-") -> tuple[Settings, psycopg.Connection]:
