@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import psycopg
@@ -83,6 +84,21 @@ def distributed_run(conn: psycopg.Connection, settings: Settings, workers: int) 
     }
 
 
+def profiled_run(conn: psycopg.Connection, settings: Settings, week: str, profile: bool) -> tuple[Any, float]:
+    """One batch run and its seconds; with `profile`, where the time went (cProfile) printed after it."""
+    profiler = cProfile.Profile() if profile else None
+    start = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
+    result = run_batch(conn, settings, week=week)
+    seconds = time.perf_counter() - start
+    if profiler is not None:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+    return result, seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--profiles", type=int, default=10_000)
@@ -108,16 +124,7 @@ def main() -> None:
     run_batch(conn, settings, week="2026-W01")  # warms caches and plans
     conn.execute("delete from batch_run")  # the full run below must not reuse anything
     conn.commit()
-    profiler = cProfile.Profile() if args.profile else None
-    start = time.perf_counter()
-    if profiler is not None:
-        profiler.enable()
-    full = run_batch(conn, settings, week="2026-W02")
-    full_seconds = time.perf_counter() - start
-    if profiler is not None:
-        profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+    full, full_seconds = profiled_run(conn, settings, "2026-W02", args.profile)
     distributed = distributed_run(conn, settings, args.workers) if args.workers else None
     changed = max(1, args.listings // 100)
     conn.execute(
@@ -126,15 +133,7 @@ def main() -> None:
         [changed],
     )
     conn.commit()
-    profiler = cProfile.Profile() if args.profile else None
-    start = time.perf_counter()
-    if profiler is not None:
-        profiler.enable()
-    incremental = run_batch(conn, settings, week="2026-W03")
-    incremental_seconds = time.perf_counter() - start
-    if profiler is not None:
-        profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+    incremental, incremental_seconds = profiled_run(conn, settings, "2026-W03", args.profile)
     floor = floor_seconds()
     load = os.getloadavg()
     if args.dump:
