@@ -1,12 +1,15 @@
 """Turning the profile form into a NeedsProfile, and validation errors into messages beside fields;
-and the search forms of the registry and profile lists (their URL queries) into searches."""
+the dates typed in forms; and the search forms of the registry and profile lists (their URL queries)
+into searches."""
 
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from fastapi import Form
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
@@ -14,6 +17,7 @@ from matcher.core.areas import Area
 from matcher.core.schedule import DAY_ORDER
 from matcher.core.validation import field_errors
 from matcher.core.vocabulary import LABELS, Day, Kind, ProfileStatus, Programme, ResourceStatus
+from matcher.errors import Invalid
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import PROFILE_SORTS, ProfileSearch
 from matcher.registry.store import LISTING_SORTS, NO_PROGRAMME, ListingSearch
@@ -84,6 +88,31 @@ def parse_profile(
         if "area" in errors and values.get("area") and not any(a.name == values["area"] for a in areas):
             errors["area"] = ["一覧にある圏域を選んでください"]
         return None, errors
+
+
+# --- Dates typed in forms ----------------------------------------------------------------------------
+
+DATE_SHAPE = "日付は 2026-04-01 のように選んでください"
+DateText = Annotated[str, Form(max_length=20)]  # a date field as posted, read by form_date
+
+
+def form_date(value: str, field: str) -> date | None:
+    """The date typed in a form field (None when left empty), or Invalid shown beside the field."""
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Invalid(DATE_SHAPE, field=field) from None
+
+
+def required_date(value: str, field: str, *, missing: str = DATE_SHAPE) -> date:
+    """The date typed in a form field that may not be left empty (`missing` says so)."""
+    typed = form_date(value, field)
+    if typed is None:
+        raise Invalid(missing, field=field)
+    return typed
 
 
 # --- The lists' search forms (GET, so every search is a URL to bookmark) ----------------------------

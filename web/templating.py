@@ -30,6 +30,28 @@ def _when(value: date | datetime | None) -> str:
     return value.isoformat()
 
 
+# The menu of each role: href and text (an organiser's shared pages after each one's own).
+ORGANISER_MENU = (
+    ("/resources", "社会資源"),
+    ("/meetings", "会議"),
+    ("/development", "開拓"),
+    ("/reports/kpi", "実績"),
+)
+MENUS = {
+    "coordinator": (("/", "ダッシュボード"), ("/profiles", "ニーズプロファイル"), *ORGANISER_MENU),
+    "admin": (
+        ("/", "管理"),
+        ("/admin/imports", "取り込み"),
+        ("/admin/users", "アカウント"),
+        ("/admin/audit", "監査ログ"),
+        ("/admin/batch", "週次処理"),
+        ("/admin/gaps", "不足の集計"),
+        *ORGANISER_MENU,
+    ),
+    "provider": (("/", "受け入れ先のページ"),),
+    "member": (("/", "会議"),),
+}
+
 templates.env.filters["label"] = _label
 templates.env.filters["when"] = _when
 templates.env.filters["fit_label"] = fit_label
@@ -44,6 +66,7 @@ templates.env.globals.update(
     ACTION_LABELS=ACTION_LABELS,
     ROLE_LABELS=ROLE_LABELS,
     PART_LABELS=PART_LABELS,
+    MENUS=MENUS,
 )
 
 

@@ -125,28 +125,20 @@ def signed_in(app: FastAPI, role: str) -> Iterator[WebUser]:
         yield WebUser(client, name, password)
 
 
-@pytest.fixture
-def coordinator(app: FastAPI) -> Iterator[WebUser]:
-    """The demo coordinator, signed in."""
-    yield from signed_in(app, "coordinator")
+def signed_in_fixture(role: str, doc: str) -> Any:
+    """A fixture (named as the module names it) giving a browser of one demo role, signed in."""
+
+    def browser(app: FastAPI) -> Iterator[WebUser]:
+        yield from signed_in(app, role)
+
+    browser.__doc__ = doc
+    return pytest.fixture(browser)
 
 
-@pytest.fixture
-def host(app: FastAPI) -> Iterator[WebUser]:
-    """The demo host (r01, r02), signed in."""
-    yield from signed_in(app, "provider")
-
-
-@pytest.fixture
-def admin(app: FastAPI) -> Iterator[WebUser]:
-    """The demo admin, signed in."""
-    yield from signed_in(app, "admin")
-
-
-@pytest.fixture
-def member(app: FastAPI) -> Iterator[WebUser]:
-    """The demo 支援会議 member (kaigi), signed in."""
-    yield from signed_in(app, "member")
+coordinator = signed_in_fixture("coordinator", "The demo coordinator, signed in.")
+host = signed_in_fixture("provider", "The demo host (r01, r02), signed in.")
+admin = signed_in_fixture("admin", "The demo admin, signed in.")
+member = signed_in_fixture("member", "The demo 支援会議 member (kaigi), signed in.")
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ violation. Screenshots under tests/artifacts/a11y-*.png."""
 
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -18,7 +17,7 @@ from matcher.core.vocabulary import Consent
 from matcher.meetings import plans, service
 from matcher.placements.service import advance, confirm
 from matcher.profiles.service import set_consent
-from tests.web.browser import ARGS, CHROMIUM, shot, sign_in
+from tests.web.browser import launch, new_page, shot, sign_in
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::DeprecationWarning")
 
@@ -82,9 +81,8 @@ NAV_LINKS = """() => [...document.querySelectorAll('.site-header nav a, .site-he
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "Chromium is installed by `make test` (Debian package chromium)"
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        launched = launch(playwright)
         yield launched
         launched.close()
 
@@ -166,9 +164,7 @@ def problems_on(page: Page) -> list[str]:
 def visit_all(browser: Browser, base_url: str, role: str | None) -> list[str]:
     """Visits the role's pages at each width; one line per problem."""
     found = []
-    context = browser.new_context(base_url=base_url, locale="ja-JP", timezone_id="Asia/Tokyo")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
+    page = new_page(browser, base_url)
     if role is not None:
         name, _role, password, _listings = next(a for a in DEMO_ACCOUNTS if a[1] == role)
         sign_in(page, name, password)
@@ -184,7 +180,7 @@ def visit_all(browser: Browser, base_url: str, role: str | None) -> list[str]:
                 found.append(f"{role} {path} @{width}: answered {status}")
                 continue
             found += [f"{role} {path} @{width}: {p}" for p in problems_on(page)]
-    context.close()
+    page.context.close()
     return found
 
 

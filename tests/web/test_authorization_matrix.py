@@ -84,6 +84,11 @@ MATRIX = [
     ("POST", "/api/provider/referrals/{placement_id}/answer", "/api/provider/referrals/1/answer", P),
     ("GET", "/api/hsds/services", "/api/hsds/services", C | A),
     ("GET", "/api/hsds/services/{service_id}", "/api/hsds/services/none", C | A),
+    ("GET", "/api/hsds/", "/api/hsds/", C | A),
+    ("GET", "/api/hsds/taxonomies", "/api/hsds/taxonomies", C | A),
+    ("GET", "/api/hsds/taxonomies/{taxonomy_id}", "/api/hsds/taxonomies/none", C | A),
+    ("GET", "/api/hsds/taxonomy_terms", "/api/hsds/taxonomy_terms", C | A),
+    ("GET", "/api/hsds/taxonomy_terms/{term_id}", "/api/hsds/taxonomy_terms/none", C | A),
     # 支援会議・重層的支援会議: meeting 1 is held today; the member belongs to it and has acknowledged it
     ("GET", "/meetings", "/meetings", C | A),
     ("POST", "/meetings", "/meetings", C | A),

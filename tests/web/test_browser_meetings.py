@@ -3,29 +3,15 @@ who has not consented; the member who acknowledges 守秘義務 sees the person'
 not sees nothing of it; a 重層的支援会議 refuses the same person. Screenshots at 1280 and 390 px."""
 
 import psycopg
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from matcher.accounts.users import DEMO_ACCOUNTS, create_user, ensure_demo_accounts
 from matcher.config import Settings
-from tests.web.browser import ARGS, CHROMIUM, shot, sign_in
+from tests.web.browser import launch, new_page, shots, sign_in
 from tests.web.conftest import serving
 
 NARRATIVE_P02 = "大学卒業後に就職した会社を半年で辞めてから"  # p02's consent is none
 SECOND = ("社協の職員", "shakyo-member-pass")
-
-
-def shots(page: Page, name: str) -> None:
-    for label, width in {"desktop": 1280, "phone": 390}.items():
-        page.set_viewport_size({"width": width, "height": 900})
-        shot(page, f"meetings-{name}-{label}")
-    page.set_viewport_size({"width": 1280, "height": 900})
-
-
-def new_page(browser: Browser, base: str) -> Page:
-    context = browser.new_context(base_url=base, locale="ja-JP", timezone_id="Asia/Tokyo")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    return page
 
 
 def new_meeting(page: Page, kind: str, title: str) -> None:
@@ -43,9 +29,8 @@ def test_a_shien_kaigi_shares_a_case_without_consent_only_with_members_who_ackno
     create_user(seeded_conn, name=SECOND[0], role="member", password=SECOND[1])
     seeded_conn.commit()
     accounts = {role: (name, password) for name, role, password, _ in DEMO_ACCOUNTS}
-    expect.set_options(timeout=60_000)
     with serving(seeded_settings) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        browser = launch(playwright)
         coordinator, member, other = (new_page(browser, base) for _ in range(3))
         sign_in(coordinator, *accounts["coordinator"])
 
@@ -58,17 +43,17 @@ def test_a_shien_kaigi_shares_a_case_without_consent_only_with_members_who_ackno
         coordinator.fill("#agenda input[name=profile_id]", "p02")
         coordinator.click("#agenda form button[type=submit]")
         expect(coordinator.locator("#case-p02")).to_contain_text("未同意")
-        shots(coordinator, "01-shien-kaigi")
+        shots(coordinator, "meetings-01-shien-kaigi")
 
         # The member acknowledges 守秘義務 and then sees the case.
         sign_in(member, *accounts["member"])
         member.click("text=12月 支援会議（中央圏域）")
         expect(member.locator("#confidentiality")).to_contain_text("守秘義務")
         expect(member.locator("main")).not_to_contain_text(NARRATIVE_P02)
-        shots(member, "02-before-acknowledging")
+        shots(member, "meetings-02-before-acknowledging")
         member.click("#confidentiality button[type=submit]")
         expect(member.locator("#case-p02")).to_contain_text(NARRATIVE_P02)
-        shots(member, "03-case-shown")
+        shots(member, "meetings-03-case-shown")
 
         # The other member has not acknowledged: nothing of the person.
         sign_in(other, *SECOND)
@@ -83,7 +68,7 @@ def test_a_shien_kaigi_shares_a_case_without_consent_only_with_members_who_ackno
         coordinator.click("#agenda form button[type=submit]")
         expect(coordinator.locator("#agenda .field-error")).to_contain_text("重層的支援会議で話し合えるのは")
         expect(coordinator.locator("#case-p02")).to_have_count(0)
-        shots(coordinator, "04-jusoteki-refuses")
+        shots(coordinator, "meetings-04-jusoteki-refuses")
         browser.close()
     rows = seeded_conn.execute(
         "select actor from audit_log where action = 'meeting_shown' and entity_id = 'p02'"

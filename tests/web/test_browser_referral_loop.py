@@ -6,30 +6,13 @@ consent withdrawn → the host sees nothing more. Screenshots at 1280 and 390 px
 import re
 
 import psycopg
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from matcher.accounts.users import DEMO_ACCOUNTS, ensure_demo_accounts, set_email
 from matcher.config import Settings
 from tests.smtp import Inbox, body
-from tests.web.browser import ARGS, CHROMIUM, shot, sign_in
+from tests.web.browser import launch, new_page, shots, sign_in
 from tests.web.conftest import serving
-
-WIDTHS = {"desktop": 1280, "phone": 390}
-
-
-def shots(page: Page, name: str) -> None:
-    """The same page at desktop and phone width."""
-    for label, width in WIDTHS.items():
-        page.set_viewport_size({"width": width, "height": 900})
-        shot(page, f"loop-{name}-{label}")
-    page.set_viewport_size({"width": 1280, "height": 900})
-
-
-def new_page(browser: Browser, base: str) -> Page:
-    context = browser.new_context(base_url=base, locale="ja-JP", timezone_id="Asia/Tokyo")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    return page
 
 
 def capacity(conn: psycopg.Connection) -> int:
@@ -54,9 +37,8 @@ def test_the_referral_loop_in_the_browser(
     seeded_conn.commit()
     free = capacity(seeded_conn)
     accounts = {role: (name, password) for name, role, password, _ in DEMO_ACCOUNTS}
-    expect.set_options(timeout=60_000)
     with serving(seeded_settings, MATCHER_SMTP_URL=url) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        browser = launch(playwright)
         coordinator, host = new_page(browser, base), new_page(browser, base)
         sign_in(coordinator, *accounts["coordinator"])
 
@@ -69,7 +51,7 @@ def test_the_referral_loop_in_the_browser(
         placement.locator("button", has_text="受け入れ先へ紹介").click()
         expect(placement).to_contain_text("受け入れ先の返答を待っています")
         assert capacity(seeded_conn) == free - 1
-        shots(coordinator, "01-referred")
+        shots(coordinator, "loop-01-referred")
 
         # The host is mailed, follows the link (signing in on the way) and declines.
         (mail,) = inbox.wait_for(1)
@@ -81,7 +63,7 @@ def test_the_referral_loop_in_the_browser(
         referral = host.locator("article.referral").first
         expect(referral).to_contain_text("最初は30分ほどの見学から")
         expect(referral).to_contain_text("返答の期限")
-        shots(host, "02-host-inbox")
+        shots(host, "loop-02-host-inbox")
         referral.locator("summary", has_text="辞退する").click()
         referral.locator("input[name=reason]").fill("今月は受け入れ体制が整わない")
         referral.locator("button", has_text="辞退を送る").click()
@@ -95,7 +77,7 @@ def test_the_referral_loop_in_the_browser(
         expect(coordinator.locator("#alerts")).to_contain_text("受け入れ先が辞退")
         coordinator.goto("/profiles/p02")
         expect(coordinator.locator("#placements")).to_contain_text("受け入れ先の辞退")
-        shots(coordinator, "03-declined")
+        shots(coordinator, "loop-03-declined")
 
         # The coordinator chooses to put the listing back, refers again; this time the host accepts.
         coordinator.locator("#excluded summary").click()
@@ -126,7 +108,7 @@ def test_the_referral_loop_in_the_browser(
         month.locator("input[name=frequency]").fill("週2回")
         month.locator("button").click()
         expect(coordinator.locator(".followup.done", has_text="1か月目")).to_contain_text("週2回")
-        shots(coordinator, "04-followup")
+        shots(coordinator, "loop-04-followup")
 
         # Consent withdrawn: the coordinator is asked first; then the host sees only that.
         coordinator.select_option("#consent select[name=consent]", "none")
@@ -138,5 +120,5 @@ def test_the_referral_loop_in_the_browser(
         expect(referral).to_contain_text("同意が撤回されました")
         expect(referral).not_to_contain_text("最初は30分")
         expect(referral).not_to_contain_text("40-44")
-        shots(host, "05-withdrawn")
+        shots(host, "loop-05-withdrawn")
         browser.close()

@@ -5,6 +5,7 @@ Texts are PII-guarded and what was typed is kept when refused."""
 import re
 from datetime import date, timedelta
 
+import httpx
 import psycopg
 from fastapi import FastAPI
 
@@ -24,6 +25,17 @@ def jusoteki_meeting_with(coordinator: WebUser, profile_id: str) -> str:
         == 303
     )
     return created.headers["location"].rsplit("/", 1)[1]
+
+
+def evaluate(coordinator: WebUser, plan_page: str, evaluation: str) -> httpx.Response:
+    """Records an evaluation today, with the next review in 60 days."""
+    later = date.today() + timedelta(days=60)
+    form = {
+        "evaluation": evaluation,
+        "evaluated_on": date.today().isoformat(),
+        "next_review_on": later.isoformat(),
+    }
+    return coordinator.post(plan_page + "/evaluation", form)
 
 
 def test_a_plan_needs_full_consent_and_a_jusoteki_meeting(coordinator: WebUser) -> None:
@@ -84,15 +96,7 @@ def test_a_plan_from_agreement_to_review_evaluation_and_closing(
     dashboard = coordinator.get("/").text
     assert "見直しの近いプラン" in dashboard and plan_page in dashboard
 
-    later = date.today() + timedelta(days=60)
-    evaluated = coordinator.post(
-        plan_page + "/evaluation",
-        {
-            "evaluation": "毎週通えている",
-            "evaluated_on": date.today().isoformat(),
-            "next_review_on": later.isoformat(),
-        },
-    )
+    evaluated = evaluate(coordinator, plan_page, "毎週通えている")
     assert evaluated.status_code == 303
     assert "毎週通えている" in coordinator.get(plan_page).text
     assert plan_page not in coordinator.get("/").text  # the review is no longer due
@@ -105,13 +109,6 @@ def test_a_plan_from_agreement_to_review_evaluation_and_closing(
     assert closed.status_code == 303
     page = coordinator.get(plan_page).text
     assert "終結" in page and "目標を達成した" in page and 'action="' + plan_page + '/evaluation"' not in page
-    again = coordinator.post(
-        plan_page + "/evaluation",
-        {
-            "evaluation": "再評価",
-            "evaluated_on": date.today().isoformat(),
-            "next_review_on": later.isoformat(),
-        },
-    )
+    again = evaluate(coordinator, plan_page, "再評価")
     assert again.status_code == 409
     assert re.search(r"終結", again.text)

@@ -5,11 +5,14 @@ something is wrong. Saving an edit names the version the form was read at, so a 
 took meanwhile is never given back (matcher.registry.service).
 """
 
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 from matcher import embedding
 from matcher.accounts.users import Session
@@ -97,6 +100,38 @@ def errors_of(exc: ValidationError, schedule: list[dict[str, str]]) -> dict[str,
     return found
 
 
+def listing_form_context(conn: Conn, values: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+    """What every listing form shows: the values (with empty slot rows to fill), the errors, the choices."""
+    while sum(1 for s in values["slots"] if not (s["day"] or s["start"] or s["end"])) < SLOT_ROWS:
+        values["slots"].append(dict(EMPTY_SLOT))
+    return {
+        "values": values,
+        "errors": errors,
+        "days": DAY_ORDER,
+        "areas": [a.name for a in all_areas(conn)],
+        "kinds": LABELS[Kind],
+        "rewards": LABELS[Reward],
+        "accommodations": LABELS[Accommodation],
+    }
+
+
+def new_listing(
+    form: FormData, save: Callable[[Resource], object], again: Callable[..., HTMLResponse]
+) -> Response:
+    """Saves the listing a form describes and goes to its page; a refusal shows the form again by
+    `again(values, errors, status=)`, what was typed kept."""
+    values = form_values(form)
+    fields = listing_fields(values)
+    try:
+        resource = Resource.model_validate(fields)
+        save(resource)
+    except ValidationError as exc:
+        return again(values, errors_of(exc, fields["schedule"]), status=422)
+    except Conflict as exc:
+        return again(values, {exc.field or "form": [exc.message]}, status=409)
+    return RedirectResponse(f"/resources/{resource.id}?created=1", status_code=303)
+
+
 def _form_page(
     request: Request,
     conn: Conn,
@@ -106,18 +141,9 @@ def _form_page(
     resource: Resource | None,
     status: int = 200,
 ) -> HTMLResponse:
-    while sum(1 for s in values["slots"] if not (s["day"] or s["start"] or s["end"])) < SLOT_ROWS:
-        values["slots"].append(dict(EMPTY_SLOT))
-    context = {
+    context = listing_form_context(conn, values, errors) | {
         "resource": resource,
-        "values": values,
-        "errors": errors,
-        "days": DAY_ORDER,
-        "areas": [a.name for a in all_areas(conn)],
-        "kinds": LABELS[Kind],
         "programmes": LABELS[Programme],
-        "rewards": LABELS[Reward],
-        "accommodations": LABELS[Accommodation],
         "statuses": LABELS[ResourceStatus],
     }
     return render(request, "admin/listing_form.html", context, status_code=status)
@@ -134,20 +160,12 @@ def add_listing(
     request: Request, conn: Conn, settings: CurrentSettings, session: AdminSession, form: FormFields
 ) -> Response:
     """社会資源を1件登録します（コードが使われていれば、入力を残して知らせます）。"""
-    values = form_values(form)
-    fields = listing_fields(values)
-    try:
-        resource = Resource.model_validate(fields)
-        listings.add_listing(
-            conn, resource, embedding.EmbeddingSpec.from_settings(settings), actor=session.user.name
-        )
-    except ValidationError as exc:
-        errors = errors_of(exc, fields["schedule"])
-        return _form_page(request, conn, values, errors, resource=None, status=422)
-    except Conflict as exc:
-        errors = {exc.field or "form": [exc.message]}
-        return _form_page(request, conn, values, errors, resource=None, status=409)
-    return RedirectResponse(f"/resources/{resource.id}?created=1", status_code=303)
+    spec = embedding.EmbeddingSpec.from_settings(settings)
+
+    def save(resource: Resource) -> object:
+        return listings.add_listing(conn, resource, spec, actor=session.user.name)
+
+    return new_listing(form, save, again=partial(_form_page, request, conn, resource=None))
 
 
 def _versioned(conn: Conn, resource_id: str) -> tuple[Resource, int]:

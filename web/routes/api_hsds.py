@@ -70,9 +70,14 @@ class _Answer(JSONResponse):
 
 
 @router.get("/services", response_model=PageOut)
-def list_services(conn: Conn, wanted: Annotated[hsds_api.ServiceQuery, Query()]) -> Response:
+def list_services(
+    conn: Conn, wanted: Annotated[hsds_api.ServiceQuery, Query()], response: Response
+) -> Response:
     """社会資源を HSDS 3 のサービスとして1ページずつ返します（既定は service_list の形）。"""
-    return _Answer(hsds_api.services(conn, wanted))
+    answer = _Answer(hsds_api.services(conn, wanted))
+    # a Response returned whole does not take the headers `_reader` set (CORS when public)
+    answer.headers.update({k: v for k, v in response.headers.items() if k.startswith("access-control-")})
+    return answer
 
 
 @router.get("/services/{service_id}", response_model=dict[str, Any], responses=refusals(404))

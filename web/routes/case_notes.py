@@ -11,16 +11,19 @@ from pydantic import BaseModel, Field
 
 from matcher.errors import Invalid
 from matcher.profiles.case_notes import MAX_NOTE, CaseNote, add_note, count_notes, notes_of
+from matcher.profiles.model import NeedsProfile
 from matcher.profiles.service import assign_coordinator
 from matcher.profiles.store import coordinator_of, coordinators
 from web.auth import API_REFUSALS, Coordinator, refusals
 from web.deps import Conn
+from web.forms import DateText, form_date
+from web.pages import section_changed_or_refused
 from web.routes.profiles import profile_or_404
 from web.security import CoordinatorSession
 from web.templating import is_htmx, render
 
 router = APIRouter()
-API_ANSWERS = API_REFUSALS | refusals(404)
+api = APIRouter(prefix="/api", tags=["caseload"], responses=API_REFUSALS | refusals(404))  # in `router`
 
 
 def _notes_context(
@@ -58,14 +61,21 @@ def _page(
     return render(request, "profiles/case.html", context, status_code=status)
 
 
+def _notes_section(
+    request: Request, conn: Conn, session: CoordinatorSession, profile: NeedsProfile, **feedback: Any
+) -> HTMLResponse:
+    """The notes alone, for htmx."""
+    context = {"profile": profile} | _notes_context(conn, profile.id, session, **feedback)
+    return render(request, "profiles/_case_notes.html", context)
+
+
 @router.get("/profiles/{profile_id}/notes", response_class=HTMLResponse)
 def case_notes(request: Request, profile_id: str, conn: Conn, session: CoordinatorSession) -> HTMLResponse:
     """支援経過記録の一覧と記入欄（htmx には部分だけ）."""
     profile = profile_or_404(conn, profile_id)
     if not is_htmx(request):
         return _page(request, conn, session, profile_id)
-    context = {"profile": profile} | _notes_context(conn, profile_id, session)
-    return render(request, "profiles/_case_notes.html", context)
+    return _notes_section(request, conn, session, profile)
 
 
 @router.post("/profiles/{profile_id}/notes", response_class=HTMLResponse)
@@ -75,33 +85,25 @@ def write_case_note(
     conn: Conn,
     session: CoordinatorSession,
     body: Annotated[str, Form(max_length=MAX_NOTE * 2)] = "",
-    written_on: Annotated[str, Form(max_length=20)] = "",
+    written_on: DateText = "",
 ) -> Response:
     """支援経過記録を1件書きます。誤りは欄の横に表示し、書いた内容は残します。"""
     profile = profile_or_404(conn, profile_id)
-    typed = {"written_on": written_on, "body": body}
-    try:
-        add_note(conn, profile_id=profile_id, written_on=_date(written_on), text=body, author=session.user)
-    except Invalid as exc:
-        errors = {exc.field or "body": exc.message}
-        if not is_htmx(request):
-            return _page(request, conn, session, profile_id, typed=typed, errors=errors, status=422)
-        context = {"profile": profile} | _notes_context(conn, profile_id, session, typed=typed, errors=errors)
-        return render(request, "profiles/_case_notes.html", context)
-    if not is_htmx(request):
-        return RedirectResponse(f"/profiles/{profile_id}/notes#case-notes", status_code=303)
-    context = {"profile": profile} | _notes_context(conn, profile_id, session, flash="記録しました")
-    return render(request, "profiles/_case_notes.html", context)
 
+    def add() -> object:
+        on = form_date(written_on, "written_on") or date.today()
+        return add_note(conn, profile_id=profile_id, written_on=on, text=body, author=session.user)
 
-def _date(value: str) -> date:
-    """The note's date from the form (today when left empty), or Invalid."""
-    if not value.strip():
-        return date.today()
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise Invalid("日付は 2026-04-01 のように選んでください", field="written_on") from None
+    return section_changed_or_refused(
+        request,
+        add,
+        typed={"written_on": written_on, "body": body},
+        field="body",
+        flash="記録しました",
+        then=f"/profiles/{profile_id}/notes#case-notes",
+        page=lambda feedback: _page(request, conn, session, profile_id, status=422, **feedback),
+        section=lambda feedback: _notes_section(request, conn, session, profile, **feedback),
+    )
 
 
 @router.get("/profiles/{profile_id}/caseload", response_class=HTMLResponse)
@@ -176,25 +178,17 @@ def _out(note: CaseNote) -> CaseNoteOut:
     return CaseNoteOut.model_validate(note, from_attributes=True)
 
 
-@router.get(
-    "/api/profiles/{profile_id}/notes",
-    response_model=list[CaseNoteOut],
-    tags=["caseload"],
-    responses=API_ANSWERS,
-)
+@api.get("/profiles/{profile_id}/notes")
 def read_case_notes(profile_id: str, conn: Conn, user: Coordinator) -> list[CaseNoteOut]:
     """プロファイルの支援経過記録（新しい日付から。コーディネーターだけ）。"""
     return [_out(note) for note in notes_of(conn, profile_id=profile_id, reader=user)]
 
 
-@router.post(
-    "/api/profiles/{profile_id}/notes",
-    response_model=CaseNoteOut,
-    status_code=201,
-    tags=["caseload"],
-    responses=API_ANSWERS,
-)
+@api.post("/profiles/{profile_id}/notes", status_code=201)
 def create_case_note(profile_id: str, note: CaseNoteIn, conn: Conn, user: Coordinator) -> CaseNoteOut:
     """支援経過記録を1件書きます（個人を特定できる情報は 422）。"""
     written_on = note.written_on or date.today()
     return _out(add_note(conn, profile_id=profile_id, written_on=written_on, text=note.body, author=user))
+
+
+router.include_router(api)

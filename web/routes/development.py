@@ -4,40 +4,31 @@ hosts.
 The rules live in matcher/development; these routes parse, call and render."""
 
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
 from matcher import embedding
 from matcher.accounts.users import Session
 from matcher.core.areas import all_areas
-from matcher.core.schedule import DAY_ORDER
-from matcher.core.vocabulary import LABELS, Accommodation, Kind, Reward
+from matcher.core.vocabulary import LABELS, Kind
 from matcher.development import host_support, pipeline, registration
 from matcher.development.model import STAGE_LABELS, SUPPORT_LABELS, Candidate, GapGroup
 from matcher.errors import Conflict, Invalid
 from matcher.registry.model import Resource
 from web.deps import Conn, CurrentSettings, FormFields
-from web.routes.admin_listings import EMPTY_SLOT, SLOT_ROWS, errors_of, form_values, listing_fields, values_of
+from web.forms import DateText, form_date
+from web.pages import section_changed_or_refused
+from web.routes.admin_listings import listing_form_context, new_listing, values_of
 from web.routes.listings import listing_response
 from web.security import page_session
-from web.templating import is_htmx, render
+from web.templating import render
 
 router = APIRouter()
 OrganiserSession = Annotated[Session, Depends(page_session("coordinator", "admin"))]
 AdminSession = Annotated[Session, Depends(page_session("admin"))]
-
-
-def _day(value: str, field: str) -> date:
-    """A date from a form (today when left empty), or Invalid."""
-    if not value.strip():
-        return date.today()
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise Invalid("日付は 2026-04-01 のように選んでください", field=field) from None
 
 
 # --- the pipeline ---------------------------------------------------------------------------------------
@@ -182,44 +173,44 @@ def write_note(
     conn: Conn,
     session: OrganiserSession,
     body: Annotated[str, Form(max_length=pipeline.MAX_NOTE * 2)] = "",
-    written_on: Annotated[str, Form(max_length=20)] = "",
+    written_on: DateText = "",
 ) -> Response:
     """経過を1件記録します。誤りは欄の横に表示し、書いた内容は残します。"""
-    typed = {"written_on": written_on, "body": body}
-    try:
-        on = _day(written_on, "written_on")
-        pipeline.add_note(conn, candidate_id=candidate_id, written_on=on, text=body, by=session.user)
-    except Invalid as exc:
-        feedback: dict[str, Any] = {"typed": typed, "errors": {exc.field or "body": exc.message}}
-        if not is_htmx(request):
-            return _candidate_page(request, conn, session, candidate_id, notes=feedback, status=422)
-    else:
-        if not is_htmx(request):
-            return RedirectResponse(f"/development/{candidate_id}#notes", status_code=303)
-        feedback = {"flash": "記録しました"}
-    candidate = pipeline.get_candidate(conn, candidate_id)
-    return render(request, "development/_notes.html", _notes_context(conn, candidate, **feedback))
+
+    def add() -> object:
+        on = form_date(written_on, "written_on") or date.today()
+        return pipeline.add_note(conn, candidate_id=candidate_id, written_on=on, text=body, by=session.user)
+
+    def notes(feedback: dict[str, Any]) -> HTMLResponse:
+        candidate = pipeline.get_candidate(conn, candidate_id)
+        return render(request, "development/_notes.html", _notes_context(conn, candidate, **feedback))
+
+    candidate_page = partial(_candidate_page, request, conn, session, candidate_id)
+    return section_changed_or_refused(
+        request,
+        add,
+        typed={"written_on": written_on, "body": body},
+        field="body",
+        flash="記録しました",
+        then=f"/development/{candidate_id}#notes",
+        page=lambda feedback: candidate_page(notes=feedback, status=422),
+        section=notes,
+    )
 
 
 # --- registering the listing (admins) -------------------------------------------------------------------
 
 
 def _register_page(
-    request: Request, conn: Conn, candidate: Candidate, values: dict[str, Any], **extra: Any
+    request: Request,
+    conn: Conn,
+    candidate: Candidate,
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+    *,
+    status: int = 200,
 ) -> HTMLResponse:
-    status = extra.pop("status", 200)
-    while sum(1 for s in values["slots"] if not (s["day"] or s["start"] or s["end"])) < SLOT_ROWS:
-        values["slots"].append(dict(EMPTY_SLOT))
-    context = {
-        "candidate": candidate,
-        "values": values,
-        "errors": extra.pop("errors", {}),
-        "days": DAY_ORDER,
-        "areas": [a.name for a in all_areas(conn)],
-        "kinds": LABELS[Kind],
-        "rewards": LABELS[Reward],
-        "accommodations": LABELS[Accommodation],
-    } | extra
+    context = listing_form_context(conn, values, errors) | {"candidate": candidate}
     return render(request, "development/register.html", context, status_code=status)
 
 
@@ -238,7 +229,7 @@ def register_form(request: Request, candidate_id: int, conn: Conn, session: Admi
     values = values_of(None) | {
         name: str(draft[name]) for name in ("id", "name", "kind", "area", "description")
     }
-    return _register_page(request, conn, candidate, values)
+    return _register_page(request, conn, candidate, values, {})
 
 
 @router.post("/development/{candidate_id}/register", response_class=HTMLResponse)
@@ -252,19 +243,14 @@ def register_listing(
 ) -> Response:
     """社会資源として登録し、候補を登録済にします（どちらかが失敗すれば、どちらも残りません）。"""
     candidate = _open_candidate(conn, candidate_id)
-    values = form_values(form)
-    fields = listing_fields(values)
     spec = embedding.EmbeddingSpec.from_settings(settings)
-    try:
-        resource = Resource.model_validate(fields)
-        registration.register(conn, candidate_id=candidate_id, resource=resource, spec=spec, by=session.user)
-    except ValidationError as exc:
-        errors = errors_of(exc, fields["schedule"])
-        return _register_page(request, conn, candidate, values, errors=errors, status=422)
-    except Conflict as exc:
-        errors = {exc.field or "form": [exc.message]}
-        return _register_page(request, conn, candidate, values, errors=errors, status=409)
-    return RedirectResponse(f"/resources/{resource.id}?created=1", status_code=303)
+
+    def save(resource: Resource) -> object:
+        return registration.register(
+            conn, candidate_id=candidate_id, resource=resource, spec=spec, by=session.user
+        )
+
+    return new_listing(form, save, again=partial(_register_page, request, conn, candidate))
 
 
 # --- support for hosts ----------------------------------------------------------------------------------
@@ -277,16 +263,16 @@ def add_support(
     conn: Conn,
     session: OrganiserSession,
     kind: Annotated[str, Form(max_length=40)] = "",
-    given_on: Annotated[str, Form(max_length=20)] = "",
+    given_on: DateText = "",
     amount_yen: Annotated[str, Form(max_length=40)] = "",
     note: Annotated[str, Form(max_length=host_support.MAX_NOTE * 2)] = "",
 ) -> Response:
     """受け入れ先への支援を1件記録します（訪問・応援金・送迎・同行・研修）。誤りは欄の横に、入力は残します。"""
-    typed = {"kind": kind, "given_on": given_on, "amount_yen": amount_yen, "note": note}
-    try:
+
+    def add() -> object:
         amount = host_support.parse_yen(amount_yen)
-        on = _day(given_on, "given_on")
-        host_support.add_support(
+        on = form_date(given_on, "given_on") or date.today()
+        return host_support.add_support(
             conn,
             resource_id=resource_id,
             given_on=on,
@@ -295,14 +281,15 @@ def add_support(
             note=note,
             by=session.user,
         )
-    except Invalid as exc:
-        feedback: dict[str, Any] = {"typed": typed, "errors": {exc.field or "note": exc.message}}
-        if not is_htmx(request):
-            return listing_response(request, conn, session, resource_id, support=feedback, status=422)
-    else:
-        if not is_htmx(request):
-            return RedirectResponse(
-                f"/resources/{resource_id}?supported={kind}#host-support", status_code=303
-            )
-        feedback = {"flash": f"{SUPPORT_LABELS[kind]}を記録しました"}
-    return listing_response(request, conn, session, resource_id, support=feedback, partial=True)
+
+    shown = partial(listing_response, request, conn, session, resource_id)
+    return section_changed_or_refused(
+        request,
+        add,
+        typed={"kind": kind, "given_on": given_on, "amount_yen": amount_yen, "note": note},
+        field="note",
+        flash=f"{SUPPORT_LABELS.get(kind, '')}を記録しました",
+        then=f"/resources/{resource_id}?supported={kind}#host-support",
+        page=lambda feedback: shown(support=feedback, status=422),
+        section=lambda feedback: shown(support=feedback, partial=True),
+    )

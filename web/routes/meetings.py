@@ -4,6 +4,7 @@ matcher/meetings/service.py; refusals are the domain's errors, answered by web/a
 
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -21,6 +22,8 @@ from matcher.profiles.store import profiles_by_ids
 from matcher.registry.store import resources_by_ids
 from web.auth import API_REFUSALS, refusals, require_role
 from web.deps import Conn, CurrentSettings
+from web.forms import DateText, form_date, required_date
+from web.pages import changed_or_refused
 from web.security import page_session
 from web.templating import render
 
@@ -32,19 +35,8 @@ Organiser = Annotated[User, Depends(require_role("coordinator", "admin"))]
 Reader = Annotated[User, Depends(require_role("coordinator", "admin", "member"))]
 ApiMember = Annotated[User, Depends(require_role("member"))]
 API_ANSWERS = API_REFUSALS | refusals(404, 409)
+api = APIRouter(prefix="/api", tags=["meetings"], responses=API_ANSWERS)  # included in `router` at the end
 PROPOSALS_SHOWN = 5
-
-
-def _date(value: str, field: str, *, required: bool = True) -> date | None:
-    text = value.strip()
-    if not text:
-        if required:
-            raise Invalid("日付を選んでください", field=field)
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise Invalid("日付は 2026-04-01 のように選んでください", field=field) from None
 
 
 def _case_details(
@@ -93,14 +85,13 @@ def create_meeting_page(
     conn: Conn,
     session: OrganiserSession,
     kind: Annotated[str, Form(max_length=40)] = "",
-    held_on: Annotated[str, Form(max_length=20)] = "",
+    held_on: DateText = "",
     title: Annotated[str, Form(max_length=MAX_TITLE * 2)] = "",
 ) -> Response:
     """会議を登録します（誤りは欄の横に。書いた内容は残します）。"""
     typed = {"kind": kind, "held_on": held_on, "title": title}
     try:
-        on = _date(held_on, "held_on")
-        assert on is not None
+        on = required_date(held_on, "held_on", missing="日付を選んでください")
         meeting = service.create_meeting(conn, kind=kind, held_on=on, title=title, by=session.user)
     except Invalid as exc:
         return _list_page(request, conn, typed=typed, errors={exc.field or "title": exc.message}, status=422)
@@ -171,14 +162,14 @@ def _change(
     anchor: str,
 ) -> Response:
     """Makes an organiser's change and goes back to its place on the meeting's page; a refusal (bad input,
-    or a case the kind of meeting may not discuss) is shown beside its field with what was typed kept."""
-    try:
-        change()
-    except (Invalid, Conflict) as exc:  # e.g. a person whose consent the kind of meeting does not allow
-        errors = {exc.field or "form": exc.message}
-        status = 409 if isinstance(exc, Conflict) else 422
-        return _organiser_page(request, conn, settings, meeting_id, errors=errors, typed=typed, status=status)
-    return RedirectResponse(f"/meetings/{meeting_id}#{anchor}", status_code=303)
+    or a case the kind of meeting may not discuss: a Conflict) is shown beside its field."""
+    return changed_or_refused(
+        change,
+        then=f"/meetings/{meeting_id}#{anchor}",
+        again=partial(_organiser_page, request, conn, settings, meeting_id),
+        typed=typed,
+        refusals=(Invalid, Conflict),
+    )
 
 
 @router.post("/meetings/{meeting_id}/members", response_class=HTMLResponse)
@@ -191,10 +182,7 @@ def add_member_page(
     name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """構成員のアカウントを会議に加えます."""
-
-    def add() -> object:
-        return service.add_member(conn, meeting_id=meeting_id, name=name, by=session.user)
-
+    add = partial(service.add_member, conn, meeting_id=meeting_id, name=name, by=session.user)
     return _change(request, conn, settings, meeting_id, add, typed={"name": name}, anchor="members")
 
 
@@ -208,9 +196,7 @@ def add_case_page(
     profile_id: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """ニーズプロファイルを議題にします（重層的支援会議は本人同意が「すべて」の方だけ）."""
-
-    def add() -> object:
-        return service.add_case(conn, meeting_id=meeting_id, profile_id=profile_id, by=session.user)
+    add = partial(service.add_case, conn, meeting_id=meeting_id, profile_id=profile_id, by=session.user)
 
     return _change(
         request, conn, settings, meeting_id, add, typed={"profile_id": profile_id}, anchor="agenda"
@@ -227,7 +213,7 @@ def add_minute_page(
     session: OrganiserSession,
     shared: Annotated[str, Form(max_length=MAX_MINUTE * 2)] = "",
     actions: Annotated[str, Form(max_length=MAX_MINUTE * 2)] = "",
-    next_review_on: Annotated[str, Form(max_length=20)] = "",
+    next_review_on: DateText = "",
 ) -> Response:
     """会議録（共有したこと・役割分担・次回の見直し日）を1件書きます."""
     typed = {"case": profile_id, "shared": shared, "actions": actions, "next_review_on": next_review_on}
@@ -239,7 +225,7 @@ def add_minute_page(
             profile_id=profile_id,
             shared=shared,
             actions=actions,
-            next_review_on=_date(next_review_on, "next_review_on", required=False),
+            next_review_on=form_date(next_review_on, "next_review_on"),
             by=session.user,
         )
 
@@ -329,54 +315,35 @@ class AcknowledgedOut(BaseModel):
     acknowledged_at: datetime
 
 
-@router.post(
-    "/api/meetings", response_model=MeetingOut, status_code=201, tags=["meetings"], responses=API_ANSWERS
-)
+@api.post("/meetings", status_code=201)
 def api_create_meeting(body: MeetingIn, conn: Conn, user: Organiser) -> MeetingOut:
     """会議を作ります（コーディネーター・管理者）。"""
     meeting = service.create_meeting(conn, kind=body.kind, held_on=body.held_on, title=body.title, by=user)
     return _meeting_out(meeting)
 
 
-@router.post(
-    "/api/meetings/{meeting_id}/members",
-    response_model=MemberOut,
-    status_code=201,
-    tags=["meetings"],
-    responses=API_ANSWERS,
-)
+@api.post("/meetings/{meeting_id}/members", status_code=201)
 def api_add_member(meeting_id: int, body: MemberIn, conn: Conn, user: Organiser) -> MemberOut:
     """会議の構成員（member のアカウント）を名前で加えます。"""
     member = service.add_member(conn, meeting_id=meeting_id, name=body.name, by=user)
     return MemberOut(meeting_id=meeting_id, name=member.name, acknowledged_at=member.acknowledged_at)
 
 
-@router.post(
-    "/api/meetings/{meeting_id}/cases",
-    response_model=CaseOut,
-    status_code=201,
-    tags=["meetings"],
-    responses=API_ANSWERS,
-)
+@api.post("/meetings/{meeting_id}/cases", status_code=201)
 def api_add_case(meeting_id: int, body: CaseIn, conn: Conn, user: Organiser) -> CaseOut:
     """プロファイルを議題にします。重層的支援会議は本人同意が full の方だけ（ほかは 409）。"""
     item = service.add_case(conn, meeting_id=meeting_id, profile_id=body.profile_id, by=user)
     return CaseOut(meeting_id=meeting_id, profile_id=item.profile_id, consent=item.consent)
 
 
-@router.post(
-    "/api/meetings/{meeting_id}/acknowledge",
-    response_model=AcknowledgedOut,
-    tags=["meetings"],
-    responses=API_ANSWERS,
-)
+@api.post("/meetings/{meeting_id}/acknowledge")
 def api_acknowledge(meeting_id: int, conn: Conn, user: ApiMember) -> AcknowledgedOut:
     """この会議についての守秘義務の確認を記録します（構成員）。"""
     at = service.acknowledge(conn, meeting_id=meeting_id, user=user)
     return AcknowledgedOut(meeting_id=meeting_id, acknowledged_at=at)
 
 
-@router.get("/api/meetings/{meeting_id}/cases", tags=["meetings"], responses=API_ANSWERS)
+@api.get("/meetings/{meeting_id}/cases")
 def api_cases(meeting_id: int, conn: Conn, settings: CurrentSettings, user: Reader) -> list[dict[str, Any]]:
     """議題のプロファイル（すべての項目）と提案。構成員は、守秘義務を確認し、会議の期間中だけ（ほかは 403）。
     重層的支援会議では、同意が撤回された方は表示しません。表示はすべて監査ログに残ります。"""
@@ -404,3 +371,6 @@ def api_cases(meeting_id: int, conn: Conn, settings: CurrentSettings, user: Read
             }
         )
     return answer
+
+
+router.include_router(api)

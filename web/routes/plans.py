@@ -1,8 +1,8 @@
 """プラン pages (coordinators only): a person's plans and a new one agreed at a 重層的支援会議, one plan
 with its 評価 and 終結. The rules live in matcher/meetings/plans.py."""
 
-from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -11,19 +11,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from matcher.errors import Invalid
 from matcher.meetings import plans
 from web.deps import Conn
+from web.forms import DateText, required_date
+from web.pages import changed_or_refused
 from web.routes.profiles import profile_or_404
 from web.security import CoordinatorSession
 from web.templating import render
 
 router = APIRouter()
 FORM_FIELDS = {"close_reason": "reason"}  # the domain's field name → the form's
-
-
-def _date(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise Invalid("日付は 2026-04-01 のように選んでください", field=field) from None
 
 
 def _ids(values: list[str]) -> list[int]:
@@ -63,7 +58,7 @@ def create_plan(
     session: CoordinatorSession,
     goals: Annotated[str, Form(max_length=plans.MAX_TEXT * 2)] = "",
     support: Annotated[str, Form(max_length=plans.MAX_TEXT * 2)] = "",
-    review_on: Annotated[str, Form(max_length=20)] = "",
+    review_on: DateText = "",
     meeting_id: Annotated[str, Form(max_length=20)] = "",
     placement_ids: Annotated[list[str] | None, Form(max_length=20)] = None,
 ) -> Response:
@@ -84,7 +79,7 @@ def create_plan(
             meeting_id=meeting,
             goals=goals,
             support=support,
-            review_on=_date(review_on, "review_on"),
+            review_on=required_date(review_on, "review_on"),
             placement_ids=_ids(placement_ids or []),
             by=session.user,
             today=date.today(),
@@ -110,25 +105,6 @@ def _plan_page(
     return render(request, "plans/plan.html", context, status_code=status)
 
 
-def _change(
-    request: Request,
-    conn: Conn,
-    session: CoordinatorSession,
-    plan_id: int,
-    change: Callable[[], object],
-    *,
-    typed: dict[str, str],
-) -> Response:
-    """Makes a change to a plan and shows it again; a refusal is shown beside its field, what was typed
-    kept."""
-    try:
-        change()
-    except Invalid as exc:
-        errors = {FORM_FIELDS.get(exc.field or "", exc.field or "form"): exc.message}
-        return _plan_page(request, conn, session, plan_id, typed=typed, errors=errors, status=422)
-    return RedirectResponse(f"/plans/{plan_id}", status_code=303)
-
-
 @router.get("/plans/{plan_id}", response_class=HTMLResponse)
 def plan_page(request: Request, plan_id: int, conn: Conn, session: CoordinatorSession) -> HTMLResponse:
     """プラン: 目標・参加支援・見直し日・評価・終結."""
@@ -142,8 +118,8 @@ def evaluate_plan(
     conn: Conn,
     session: CoordinatorSession,
     evaluation: Annotated[str, Form(max_length=plans.MAX_TEXT * 2)] = "",
-    evaluated_on: Annotated[str, Form(max_length=20)] = "",
-    next_review_on: Annotated[str, Form(max_length=20)] = "",
+    evaluated_on: DateText = "",
+    next_review_on: DateText = "",
 ) -> Response:
     """評価と次の見直し日を記録します."""
     typed = {"evaluation": evaluation, "evaluated_on": evaluated_on, "next_review_on": next_review_on}
@@ -153,13 +129,16 @@ def evaluate_plan(
             conn,
             plan_id=plan_id,
             evaluation=evaluation,
-            evaluated_on=_date(evaluated_on, "evaluated_on"),
-            next_review_on=_date(next_review_on, "next_review_on"),
+            evaluated_on=required_date(evaluated_on, "evaluated_on"),
+            next_review_on=required_date(next_review_on, "next_review_on"),
             by=session.user,
             today=date.today(),
         )
 
-    return _change(request, conn, session, plan_id, evaluate, typed=typed)
+    again = partial(_plan_page, request, conn, session, plan_id)
+    return changed_or_refused(
+        evaluate, then=f"/plans/{plan_id}", again=again, typed=typed, fields=FORM_FIELDS
+    )
 
 
 @router.post("/plans/{plan_id}/close", response_class=HTMLResponse)
@@ -169,7 +148,7 @@ def close_plan(
     conn: Conn,
     session: CoordinatorSession,
     reason: Annotated[str, Form(max_length=plans.MAX_REASON * 2)] = "",
-    closed_on: Annotated[str, Form(max_length=20)] = "",
+    closed_on: DateText = "",
 ) -> Response:
     """プランを終結します（理由を添えて）."""
     typed = {"reason": reason, "closed_on": closed_on}
@@ -178,10 +157,11 @@ def close_plan(
         return plans.close_plan(
             conn,
             plan_id=plan_id,
-            closed_on=_date(closed_on, "closed_on"),
+            closed_on=required_date(closed_on, "closed_on"),
             reason=reason,
             by=session.user,
             today=date.today(),
         )
 
-    return _change(request, conn, session, plan_id, close, typed=typed)
+    again = partial(_plan_page, request, conn, session, plan_id)
+    return changed_or_refused(close, then=f"/plans/{plan_id}", again=again, typed=typed, fields=FORM_FIELDS)

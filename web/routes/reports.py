@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field, create_model
 
 from matcher.accounts.users import Session, User
 from matcher.reports import kpi
@@ -30,37 +30,27 @@ YearQuery = Annotated[
 CHARTED = ("people_supported", "placements_started")  # the figures the monthly chart draws
 
 
-class MonthOut(BaseModel):
-    """One month's figures, counted over that month alone."""
-
-    month: str = Field(description="YYYY-MM")
-    people_supported: int | None
-    cooperating_hosts: int | None
-    new_resources: int | None
-    placements_started: int | None
-    median_days_to_first_activity: float | None
-    retention_3m: float | None
-    retention_6m: float | None
-    listings_confirmed_12m_share: float | None
-
-
-class KpiOut(BaseModel):
-    """The figures of domain.md §10 for a fiscal year, as `matcher report kpi --json` prints them."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    fiscal_year: int
-    from_: str = Field(alias="from", description="YYYY-04-01")
-    to: str = Field(description="翌年の YYYY-03-31")
-    people_supported: int | None
-    cooperating_hosts: int | None
-    new_resources: int | None
-    placements_started: int | None
-    median_days_to_first_activity: float | None
-    retention_3m: float | None
-    retention_6m: float | None
-    listings_confirmed_12m_share: float | None
-    monthly: list[MonthOut]
+# The figures' fields, from the one table of them (kpi.FIGURES): counts are whole numbers; null is a period
+# wholly in the future.
+FIGURE_FIELDS: dict[str, Any] = {
+    figure.key: (int | None if figure.kind == "count" else float | None, ...) for figure in kpi.FIGURES
+}
+MonthOut = create_model(
+    "MonthOut",
+    __doc__="One month's figures, counted over that month alone.",
+    month=(str, Field(description="YYYY-MM")),
+    **FIGURE_FIELDS,
+)
+KpiOut = create_model(
+    "KpiOut",
+    __doc__="The figures of domain.md §10 for a fiscal year, as `matcher report kpi --json` prints them.",
+    __config__=ConfigDict(populate_by_name=True),
+    fiscal_year=(int, ...),
+    from_=(str, Field(alias="from", description="YYYY-04-01")),
+    to=(str, Field(description="翌年の YYYY-03-31")),
+    **FIGURE_FIELDS,
+    monthly=(list[MonthOut], ...),  # type: ignore[valid-type]  # a model made at import
+)
 
 
 def _current_year() -> int:
