@@ -3,6 +3,7 @@ message beside its field and what was typed kept. A form in a section of a page 
 htmx with that section alone."""
 
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 from fastapi import Request
@@ -10,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from matcher.errors import DomainError, Invalid
 from web.errors import status_of
+from web.forms import form_date
 from web.templating import is_htmx
 
 
@@ -58,3 +60,27 @@ def section_changed_or_refused(
             return RedirectResponse(then, status_code=303)
         feedback = {"flash": flash}
     return section(feedback)
+
+
+def note_added(
+    request: Request,
+    add: Callable[[date], object],
+    *,
+    written_on: str,
+    body: str,
+    then: str,
+    page: Callable[[dict[str, Any]], Response],
+    section: Callable[[dict[str, Any]], Response],
+) -> Response:
+    """A dated note (支援経過記録, a 開拓候補's note) written from its section: dated today when the form
+    gives no date; a refusal is shown beside the text, with what was typed kept."""
+    return section_changed_or_refused(
+        request,
+        lambda: add(form_date(written_on, "written_on") or date.today()),
+        typed={"written_on": written_on, "body": body},
+        field="body",
+        flash="記録しました",
+        then=then,
+        page=page,
+        section=section,
+    )

@@ -16,8 +16,8 @@ from matcher.profiles.service import assign_coordinator
 from matcher.profiles.store import coordinator_of, coordinators
 from web.auth import API_REFUSALS, Coordinator, refusals
 from web.deps import Conn
-from web.forms import DateText, form_date
-from web.pages import section_changed_or_refused
+from web.forms import DateText
+from web.pages import note_added
 from web.routes.profiles import profile_or_404
 from web.security import CoordinatorSession
 from web.templating import is_htmx, render
@@ -90,16 +90,11 @@ def write_case_note(
     """支援経過記録を1件書きます。誤りは欄の横に表示し、書いた内容は残します。"""
     profile = profile_or_404(conn, profile_id)
 
-    def add() -> object:
-        on = form_date(written_on, "written_on") or date.today()
-        return add_note(conn, profile_id=profile_id, written_on=on, text=body, author=session.user)
-
-    return section_changed_or_refused(
+    return note_added(
         request,
-        add,
-        typed={"written_on": written_on, "body": body},
-        field="body",
-        flash="記録しました",
+        lambda on: add_note(conn, profile_id=profile_id, written_on=on, text=body, author=session.user),
+        written_on=written_on,
+        body=body,
         then=f"/profiles/{profile_id}/notes#case-notes",
         page=lambda feedback: _page(request, conn, session, profile_id, status=422, **feedback),
         section=lambda feedback: _notes_section(request, conn, session, profile, **feedback),

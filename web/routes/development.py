@@ -20,7 +20,7 @@ from matcher.errors import Conflict, Invalid
 from matcher.registry.model import Resource
 from web.deps import Conn, CurrentSettings, FormFields
 from web.forms import DateText, form_date
-from web.pages import section_changed_or_refused
+from web.pages import note_added, section_changed_or_refused
 from web.routes.admin_listings import listing_form_context, new_listing, values_of
 from web.routes.listings import listing_response
 from web.security import page_session
@@ -177,21 +177,18 @@ def write_note(
 ) -> Response:
     """経過を1件記録します。誤りは欄の横に表示し、書いた内容は残します。"""
 
-    def add() -> object:
-        on = form_date(written_on, "written_on") or date.today()
-        return pipeline.add_note(conn, candidate_id=candidate_id, written_on=on, text=body, by=session.user)
-
     def notes(feedback: dict[str, Any]) -> HTMLResponse:
         candidate = pipeline.get_candidate(conn, candidate_id)
         return render(request, "development/_notes.html", _notes_context(conn, candidate, **feedback))
 
     candidate_page = partial(_candidate_page, request, conn, session, candidate_id)
-    return section_changed_or_refused(
+    return note_added(
         request,
-        add,
-        typed={"written_on": written_on, "body": body},
-        field="body",
-        flash="記録しました",
+        lambda on: pipeline.add_note(
+            conn, candidate_id=candidate_id, written_on=on, text=body, by=session.user
+        ),
+        written_on=written_on,
+        body=body,
         then=f"/development/{candidate_id}#notes",
         page=lambda feedback: candidate_page(notes=feedback, status=422),
         section=notes,
