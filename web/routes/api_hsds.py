@@ -66,7 +66,7 @@ class _Answer(JSONResponse):
     and validating 100 nested services again against `PageOut` took longer than building them."""
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+        return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
 @router.get("/services", response_model=PageOut)
