@@ -56,11 +56,11 @@ def refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
 API_REFUSALS = refusals(401, 403, 422)
 
 _bearer = HTTPBearer(auto_error=False, description="`matcher user create` が出力したトークン")
+# The Bearer token a request carries, if any (a route that may also be public checks it itself).
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def api_user(
-    conn: Conn, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> User:
+def api_user(conn: Conn, credentials: Credentials) -> User:
     """The account behind the Bearer token, or 401."""
     user = user_for_token(conn, credentials.credentials) if credentials else None
     if user is None:

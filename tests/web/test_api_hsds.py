@@ -6,6 +6,7 @@ import json
 import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 import psycopg
@@ -33,6 +34,7 @@ REFERENCED = {
 }
 
 
+@cache
 def _registry() -> Registry:
     resources = [(OPENAPI_URI, json.loads((SCHEMAS / "openapi.json").read_text(encoding="utf-8")))]
     base = OPENAPI_URI.rsplit("/", 1)[0]

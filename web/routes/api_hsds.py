@@ -10,14 +10,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from matcher.registry import hsds_api
-from web.auth import API_REFUSALS, api_user, refusals, require_role
+from web.auth import API_REFUSALS, Credentials, api_user, refusals, require_role
 from web.deps import Conn, CurrentSettings
 
-_bearer = HTTPBearer(auto_error=False, description="`matcher user create` が出力したトークン")
 _staff = require_role("coordinator", "admin")
 
 
@@ -25,7 +23,7 @@ def _reader(
     conn: Conn,
     settings: CurrentSettings,
     response: Response,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Credentials,
 ) -> None:
     """Public when the site says so (any origin may read it then); otherwise coordinators and admins."""
     if settings.hsds_public:
