@@ -69,7 +69,8 @@ def _top_constraint(codes: Counter[str]) -> tuple[str | None, float | None]:
 def cluster_gaps(
     conn: psycopg.Connection, *, profile_ids: list[str], failed: dict[str, Counter[str]], model: str
 ) -> list[GapCluster]:
-    """Groups the given people by area, then by their needs embeddings (bisecting k-means, about five a group)."""
+    """Groups the given people by area, then by their needs embeddings (bisecting k-means, about five
+    a group)."""
     rows = conn.execute(SQL.gap_profiles, {"ids": profile_ids, "model": model}).fetchall()
     by_area: dict[str, list[tuple[str, str, np.ndarray | None]]] = {}
     for pid, area, text, vector in rows:

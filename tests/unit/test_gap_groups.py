@@ -6,7 +6,9 @@ import numpy as np
 from matcher.reports.gaps import PER_CLUSTER, _kmeans
 
 
-def members(kinds: int, each: int, seed: int = 0) -> tuple[list[tuple[str, str, np.ndarray | None]], list[int]]:
+def members(
+    kinds: int, each: int, seed: int = 0
+) -> tuple[list[tuple[str, str, np.ndarray | None]], list[int]]:
     """`kinds` clearly different needs, `each` people with a noisy copy of each; the kind of each."""
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((kinds, 384))
