@@ -8,6 +8,7 @@ nothing. Listings and profiles are compared by TF-IDF cosine over those words an
 the index over every listing is fitted once per registry version and kept in memory.
 """
 
+import hashlib
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -93,6 +94,43 @@ def _identity(tokens: list[str]) -> list[str]:
     return tokens
 
 
+# Bump when the reading of words changes in a way the constants below do not show (the stored words
+# of every listing are then read again): listing_words keeps `features` by this hash of the text.
+ANALYSER_VERSION = 1
+SEPARATOR = chr(31)  # never in a feature: normalise() removes control characters from the text
+
+
+@lru_cache(maxsize=1)
+def _analyser() -> Any:
+    """An md5 that has read the analyser's version (copied for each text)."""
+    from importlib.metadata import version
+
+    seen = (
+        ANALYSER_VERSION,
+        version("sudachipy"),
+        version("sudachidict-core"),
+        sorted(GENERIC),
+        sorted(_CONTENT_POS),
+        sorted(_SKIP_SUBPOS),
+    )
+    return hashlib.md5(f"{seen!r}{SEPARATOR}".encode(), usedforsecurity=False)
+
+
+def words_hash(text: str) -> str:
+    """Which text, read by which analyser, stored features came from."""
+    digest = _analyser().copy()
+    digest.update(text.encode())
+    return str(digest.hexdigest())
+
+
+def stored_features(text: str, stored_hash: str | None, stored: str | None) -> tuple[list[str], bool]:
+    """The features of a listing's text: the stored ones when they came from this very text and
+    analyser, else read now; and whether they were read now (and should be stored)."""
+    if stored is not None and stored_hash == words_hash(text):
+        return (stored.split(SEPARATOR) if stored else []), False
+    return features(text), True
+
+
 @dataclass
 class LexicalIndex:
     """TF-IDF vectors of every listing's content words, by listing id.
@@ -109,18 +147,25 @@ class LexicalIndex:
     def build(cls, texts: Mapping[str, str] | Iterable[tuple[str, str]]) -> "LexicalIndex":
         """Fits the vocabulary and weights on the listings' texts ((id, text) pairs, or a mapping),
         reading each text's words as it goes."""
+        pairs = texts.items() if isinstance(texts, Mapping) else texts
+        return cls.fit((rid, features(text)) for rid, text in pairs)
+
+    @classmethod
+    def fit(cls, documents: Iterable[tuple[str, list[str]]]) -> "LexicalIndex":
+        """Fits the vocabulary and weights on the listings' features ((id, features) pairs, as
+        `features` gives them), read as they come."""
         ids: list[str] = []
 
-        def documents() -> Iterator[list[str]]:
-            for rid, text in texts.items() if isinstance(texts, Mapping) else texts:
+        def words() -> Iterator[list[str]]:
+            for rid, found in documents:
                 ids.append(rid)
-                yield features(text)
+                yield found
 
         vectorizer = TfidfVectorizer(
             analyzer=_identity, sublinear_tf=True, dtype=np.float32, token_pattern=None
         )
         try:
-            matrix = vectorizer.fit_transform(documents())
+            matrix = vectorizer.fit_transform(words())
         except ValueError:  # no listing, or not one content word in any: a vocabulary no text has
             vectorizer.fit([["w:_"]])
             matrix = vectorizer.transform([[] for _ in ids] or [[]])
@@ -174,12 +219,13 @@ _cache: dict[str, LexicalIndex] = {}
 _lock = threading.Lock()
 
 
-def cached_index(version: str, load_texts: Callable[[], Iterable[tuple[str, str]]]) -> LexicalIndex:
-    """The index for this registry version, built on first use and kept."""
+def cached_index(version: str, load: Callable[[], Iterable[tuple[str, list[str]]]]) -> LexicalIndex:
+    """The index for this registry version, fitted on first use on the (id, features) `load` gives,
+    and kept."""
     with _lock:
         index = _cache.get(version)
         if index is None:
-            index = LexicalIndex.build(load_texts())
+            index = LexicalIndex.fit(load())
             _cache.clear()
             _cache[version] = index
         return index

@@ -17,7 +17,7 @@ from matcher.errors import NotFound
 from matcher.matching import scoring
 from matcher.matching.calibration import calibration
 from matcher.matching.constraints import tier
-from matcher.matching.lexical import LexicalIndex, cached_index
+from matcher.matching.lexical import SEPARATOR, LexicalIndex, cached_index, stored_features, words_hash
 from matcher.matching.model import Candidate, Exclusion, MatchResult, Proposal
 from matcher.matching.reasons import exclusion_reasons, proposal_reasons
 from matcher.profiles.model import NeedsProfile
@@ -100,12 +100,37 @@ def lexical_index(conn: psycopg.Connection) -> LexicalIndex:
             _fingerprints.clear()
         _fingerprints[version] = fingerprint
 
-    def load() -> Iterator[tuple[str, str]]:
-        # streamed: the registry's texts are never all in memory at once
+    def load() -> Iterator[tuple[str, list[str]]]:
+        # streamed: the registry's texts are never all in memory at once; only the texts whose words
+        # are not stored yet (new or changed since) are read by the analyser, and their words kept
+        read: dict[str, list[str]] = {"ids": [], "hashes": [], "features": []}
         with conn.cursor() as cur:
-            yield from cur.stream(SQL.registry_texts)
+            for rid, text, stored_hash, stored in cur.stream(SQL.registry_texts):
+                found, fresh = stored_features(text, stored_hash, stored)
+                if fresh:
+                    read["ids"].append(rid)
+                    read["hashes"].append(words_hash(text))
+                    read["features"].append(SEPARATOR.join(found))
+                yield rid, found
+        if read["ids"]:
+            _keep_words(conn, read)
 
     return cached_index(fingerprint, load)
+
+
+def _keep_words(conn: psycopg.Connection, read: dict[str, list[str]]) -> None:
+    """Stores the words just read, for the next fit. Only a cache: when it cannot be written (a
+    read-only transaction, another process storing the same rows) the next fit reads those texts
+    again."""
+    lock_timeout = conn.execute(SQL.lock_timeout).fetchone()[0]  # type: ignore[index]
+    try:
+        with conn.transaction():
+            # never wait long for another process storing the same listings' words: it keeps them
+            conn.execute(SQL.set_lock_timeout, {"timeout": "200ms"})
+            conn.execute(SQL.store_listing_words, read)
+            conn.execute(SQL.set_lock_timeout, {"timeout": lock_timeout})
+    except psycopg.Error:
+        return
 
 
 def rank(

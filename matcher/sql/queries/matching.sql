@@ -39,8 +39,27 @@ select id from resource;
 select current_database() || ':' || version from registry_version;
 
 -- name: registry_texts
--- Every listing's text (name。description) as the lexical index reads it.
-select id, name || '。' || description from resource;
+-- Every listing's text (name。description) as the lexical index reads it, with the words stored for it
+-- (null when none are; their hash says which text they came from).
+select r.id, r.name || '。' || r.description, w.text_hash, w.features
+from resource r left join listing_words w on w.resource_id = r.id
+order by r.id;
+
+-- name: store_listing_words
+-- Keeps the words of texts just analysed (a listing removed meanwhile is skipped).
+insert into listing_words (resource_id, text_hash, features)
+select u.id, u.text_hash, u.features
+from unnest(%(ids)s::text[], %(hashes)s::text[], %(features)s::text[]) as u (id, text_hash, features)
+join resource r on r.id = u.id
+on conflict (resource_id) do update set text_hash = excluded.text_hash, features = excluded.features;
+
+-- name: lock_timeout
+-- How long a statement may wait for a lock now.
+select current_setting('lock_timeout');
+
+-- name: set_lock_timeout
+-- How long a statement of this transaction may wait for a lock (until the transaction ends).
+select set_config('lock_timeout', %(timeout)s, true);
 
 -- name: listing_texts
 -- The text of these listings as the lexical index read it, for the reasons of the proposals shown.
