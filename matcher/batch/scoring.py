@@ -74,6 +74,11 @@ def eligible_programmes(profile: NeedsProfile) -> set[str]:
     return _eligible[key]
 
 
+def query_text(profile: NeedsProfile) -> str:
+    """What the lexical part reads of a profile (store_profile_words hashes the same text)."""
+    return f"{profile.interests}\n{profile.narrative}"
+
+
 @dataclass
 class People:
     """The people to score, with what the constraints and the fit read of them, as arrays."""
@@ -122,7 +127,7 @@ class People:
                 len(profiles), -1
             ),
             spans=spans,
-            queries=[f"{p.interests}\n{p.narrative}" for p in profiles],
+            queries=[query_text(p) for p in profiles],
             min_overlap=min_overlap,
         )
 
@@ -284,8 +289,16 @@ def similarity(registry: Registry, people: People, pairs: Pairs) -> np.ndarray:
 class Fit:
     """The parts of the fit (scoring.py, propose.rank) for many pairs at once."""
 
-    def __init__(self, registry: Registry, index: LexicalIndex, settings: Settings, today: date) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        index: LexicalIndex,
+        settings: Settings,
+        today: date,
+        words: dict[str, list[str]] | None = None,
+    ) -> None:
         self.registry, self.index, self.settings = registry, index, settings
+        self.words = words or {}  # query text → its features, when they were read already
         rows = registry.rows
         self.stated = np.array([bool(r["schedule"]) for r in rows], bool)
         self.freshness = np.array(
@@ -392,7 +405,9 @@ class Fit:
 
         missing = [q for q in dict.fromkeys(queries) if q not in self._queries]
         if missing:
-            found = self.index.vectorizer.transform([features(q) for q in missing])
+            found = self.index.vectorizer.transform(
+                [self.words[q] if q in self.words else features(q) for q in missing]
+            )
             for n, q in enumerate(missing):
                 self._queries[q] = found[n]
         return scipy.sparse.vstack([self._queries[q] for q in queries], format="csr")

@@ -33,6 +33,7 @@ from matcher.batch.scoring import (
     Staged,
     blocks,
     feasible_pairs,
+    query_text,
     ranked,
     rows_of,
     score_block,
@@ -42,7 +43,7 @@ from matcher.batch.scoring import (
 from matcher.config import ScoreWeights, Settings
 from matcher.matching.assignment import Pair, assign
 from matcher.matching.lexical import LexicalIndex
-from matcher.matching.propose import lexical_index
+from matcher.matching.propose import Analysed, lexical_index
 from matcher.matching.vectorized import Registry
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import iter_profiles
@@ -260,6 +261,7 @@ class Inputs:
     profiles: dict[str, NeedsProfile]
     vectors: dict[str, np.ndarray]
     not_again: list[tuple[str, str]]
+    words: dict[str, list[str]]  # each profile's text → its features (profile_words, or read now)
 
     @classmethod
     def load(cls, conn: psycopg.Connection, model: str, clock: "Stopwatch | None" = None) -> "Inputs":
@@ -271,7 +273,7 @@ class Inputs:
         with conn.cursor(binary=True) as cur:  # vectors as bytes, not decimal text
             vectors = {pid: v.to_numpy() for pid, v in cur.execute(SQL.profile_vectors, {"model": model})}
         not_again = [(pid, rid) for pid, rid in conn.execute(SQL.not_again)]
-        return cls(index, registry, profiles, vectors, not_again)
+        return cls(index, registry, profiles, vectors, not_again, _profile_words(conn, profiles))
 
     def people(self, ids: list[str], settings: Settings) -> tuple[People, np.ndarray]:
         """These people as arrays, and their pairs never to propose again (person × listings + listing,
@@ -290,6 +292,19 @@ class Inputs:
             )
         )
         return people, skip
+
+
+def _profile_words(conn: psycopg.Connection, profiles: dict[str, NeedsProfile]) -> dict[str, list[str]]:
+    """Each profile's text → its features: stored ones for texts unchanged since, the rest read now
+    and stored (SudachiPy on every profile's text would cost about 0.6 ms each, every week)."""
+    stored = {pid: (digest, found) for pid, digest, found in conn.execute(SQL.profile_words)}
+    read, words = Analysed(), {}
+    for pid, profile in profiles.items():
+        text = query_text(profile)
+        if text not in words:
+            words[text] = read.words(pid, text, *stored.get(pid, (None, None)))
+    read.keep(conn, SQL.store_profile_words)
+    return words
 
 
 def _stage_all(
@@ -315,7 +330,7 @@ def _stage_all(
     inputs = Inputs.load(conn, model, clock)
     registry = inputs.registry
     people, skip = inputs.people(todo, settings)
-    fit = Fit(registry, inputs.index, settings, date.today())
+    fit = Fit(registry, inputs.index, settings, date.today(), inputs.words)
     carried = set()
     if reusable is not None:
         carry = _carry(conn, reusable, people, registry, skip, fit, settings)
@@ -350,7 +365,7 @@ def stage_piece(
     candidate rows it staged."""
     people, skip = inputs.people(ids, settings)
     registry = inputs.registry
-    fit, gaps = Fit(registry, inputs.index, settings, today), Gaps(registry, settings)
+    fit, gaps = Fit(registry, inputs.index, settings, today, inputs.words), Gaps(registry, settings)
     staged = [
         s
         for block, rows in blocks(registry, people, np.arange(len(ids), dtype=np.int64), STAGE_CHUNK)

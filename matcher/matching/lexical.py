@@ -101,8 +101,8 @@ SEPARATOR = chr(31)  # never in a feature: normalise() removes control character
 
 
 @lru_cache(maxsize=1)
-def _analyser() -> Any:
-    """An md5 that has read the analyser's version (copied for each text)."""
+def analyser() -> str:
+    """The analyser's version: what stored words are hashed with, before the text."""
     from importlib.metadata import version
 
     seen = (
@@ -113,12 +113,18 @@ def _analyser() -> Any:
         sorted(_CONTENT_POS),
         sorted(_SKIP_SUBPOS),
     )
-    return hashlib.md5(f"{seen!r}{SEPARATOR}".encode(), usedforsecurity=False)
+    return f"{seen!r}{SEPARATOR}"
+
+
+@lru_cache(maxsize=1)
+def _hashed_analyser() -> Any:
+    return hashlib.md5(analyser().encode(), usedforsecurity=False)
 
 
 def words_hash(text: str) -> str:
-    """Which text, read by which analyser, stored features came from."""
-    digest = _analyser().copy()
+    """Which text, read by which analyser, stored features came from: md5(analyser() + text), as
+    the SQL that stores them checks it against the text stored now."""
+    digest = _hashed_analyser().copy()
     digest.update(text.encode())
     return str(digest.hexdigest())
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import Any, LiteralString
 
 import psycopg
 from psycopg import sql
@@ -17,7 +17,14 @@ from matcher.errors import NotFound
 from matcher.matching import scoring
 from matcher.matching.calibration import calibration
 from matcher.matching.constraints import tier
-from matcher.matching.lexical import SEPARATOR, LexicalIndex, cached_index, stored_features, words_hash
+from matcher.matching.lexical import (
+    SEPARATOR,
+    LexicalIndex,
+    analyser,
+    cached_index,
+    stored_features,
+    words_hash,
+)
 from matcher.matching.model import Candidate, Exclusion, MatchResult, Proposal
 from matcher.matching.reasons import exclusion_reasons, proposal_reasons
 from matcher.profiles.model import NeedsProfile
@@ -103,34 +110,45 @@ def lexical_index(conn: psycopg.Connection) -> LexicalIndex:
     def load() -> Iterator[tuple[str, list[str]]]:
         # streamed: the registry's texts are never all in memory at once; only the texts whose words
         # are not stored yet (new or changed since) are read by the analyser, and their words kept
-        read: dict[str, list[str]] = {"ids": [], "hashes": [], "features": []}
+        read = Analysed()
         with conn.cursor() as cur:
             for rid, text, stored_hash, stored in cur.stream(SQL.registry_texts):
-                found, fresh = stored_features(text, stored_hash, stored)
-                if fresh:
-                    read["ids"].append(rid)
-                    read["hashes"].append(words_hash(text))
-                    read["features"].append(SEPARATOR.join(found))
-                yield rid, found
-        if read["ids"]:
-            _keep_words(conn, read)
+                yield rid, read.words(rid, text, stored_hash, stored)
+        read.keep(conn, SQL.store_listing_words)
 
     return cached_index(fingerprint, load)
 
 
-def _keep_words(conn: psycopg.Connection, read: dict[str, list[str]]) -> None:
-    """Stores the words just read, for the next fit. Only a cache: when it cannot be written (a
-    read-only transaction, another process storing the same rows) the next fit reads those texts
-    again."""
-    lock_timeout = conn.execute(SQL.lock_timeout).fetchone()[0]  # type: ignore[index]
-    try:
-        with conn.transaction():
-            # never wait long for another process storing the same listings' words: it keeps them
-            conn.execute(SQL.set_lock_timeout, {"timeout": "200ms"})
-            conn.execute(SQL.store_listing_words, read)
-            conn.execute(SQL.set_lock_timeout, {"timeout": lock_timeout})
-    except psycopg.Error:
-        return
+class Analysed:
+    """Texts' words, from storage when they were stored for this very text, else read now and kept
+    (listing_words, profile_words)."""
+
+    def __init__(self) -> None:
+        self.fresh: dict[str, list[str]] = {"ids": [], "hashes": [], "features": []}
+
+    def words(self, key: str, text: str, stored_hash: str | None, stored: str | None) -> list[str]:
+        """The features of `key`'s text."""
+        found, fresh = stored_features(text, stored_hash, stored)
+        if fresh:
+            self.fresh["ids"].append(key)
+            self.fresh["hashes"].append(words_hash(text))
+            self.fresh["features"].append(SEPARATOR.join(found))
+        return found
+
+    def keep(self, conn: psycopg.Connection, statement: LiteralString) -> None:
+        """Stores the words read now, for the next fit. Only a cache: when it cannot be written (a
+        read-only transaction, another process storing the same rows) they are read again next time."""
+        if not self.fresh["ids"]:
+            return
+        lock_timeout = conn.execute(SQL.lock_timeout).fetchone()[0]  # type: ignore[index]
+        try:
+            with conn.transaction():
+                # never wait long for another process storing the same words: it keeps them
+                conn.execute(SQL.set_lock_timeout, {"timeout": "200ms"})
+                conn.execute(statement, {**self.fresh, "analyser": analyser()})
+                conn.execute(SQL.set_lock_timeout, {"timeout": lock_timeout})
+        except psycopg.Error:
+            return
 
 
 def rank(

@@ -143,6 +143,20 @@ select reason from batch_unassigned where week = %(week)s and profile_id = %(pro
 -- Every profile's vector for one model.
 select profile_id, embedding from profile_embedding where model = %(model)s;
 
+-- name: profile_words
+-- The words stored for each profile's text (their hash says which text they came from).
+select profile_id, text_hash, features from profile_words;
+
+-- name: store_profile_words
+-- Keeps the words of profile texts just analysed, only while the text is the one they came from (a
+-- profile changed meanwhile keeps nothing of its old text).
+insert into profile_words (profile_id, text_hash, features)
+select u.id, u.text_hash, u.features
+from unnest(%(ids)s::text[], %(hashes)s::text[], %(features)s::text[]) as u (id, text_hash, features)
+join needs_profile p
+    on p.id = u.id and md5(%(analyser)s || p.interests || chr(10) || p.narrative) = u.text_hash
+on conflict (profile_id) do update set text_hash = excluded.text_hash, features = excluded.features;
+
 -- name: not_again
 -- (profile, listing) pairs never to propose again: turned down, or placed and not ended.
 select profile_id, resource_id from rejection

@@ -46,11 +46,11 @@ from resource r left join listing_words w on w.resource_id = r.id
 order by r.id;
 
 -- name: store_listing_words
--- Keeps the words of texts just analysed (a listing removed meanwhile is skipped).
+-- Keeps the words of texts just analysed (a listing removed or changed meanwhile is skipped).
 insert into listing_words (resource_id, text_hash, features)
 select u.id, u.text_hash, u.features
 from unnest(%(ids)s::text[], %(hashes)s::text[], %(features)s::text[]) as u (id, text_hash, features)
-join resource r on r.id = u.id
+join resource r on r.id = u.id and md5(%(analyser)s || r.name || '。' || r.description) = u.text_hash
 on conflict (resource_id) do update set text_hash = excluded.text_hash, features = excluded.features;
 
 -- name: lock_timeout
