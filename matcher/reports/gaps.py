@@ -2,6 +2,7 @@
 need (their needs embeddings), each group named by the phrases its members share and by the hard
 constraint that most often ruled places out. Groups under three people are not shown."""
 
+import heapq
 import math
 import re
 from collections import Counter
@@ -10,7 +11,6 @@ from itertools import combinations
 
 import numpy as np
 import psycopg
-from sklearn.cluster import BisectingKMeans
 
 from matcher.core.csvsafe import write_csv
 from matcher.core.vocabulary import HARD_CONSTRAINTS, LABELS, ExclusionCode
@@ -98,25 +98,58 @@ def cluster_gaps(
 
 
 def _kmeans(members: list[tuple[str, str, np.ndarray | None]]) -> list[list[int]]:
-    """Groups of about `PER_CLUSTER` people with similar needs: bisecting k-means, which splits the
-    largest group in two until there are n / 5 groups. Its cost grows as n·log(k), where plain k-means
-    with k = n / 5 grows as n² (at a nation's size, minutes per area), and its groups stay near five
-    instead of ranging from one to forty."""
+    """Groups of about `PER_CLUSTER` people with similar needs (by their vectors), then one group of
+    the people without a vector."""
     with_vectors = [i for i, m in enumerate(members) if m[2] is not None]
-    k = max(1, math.ceil(len(with_vectors) / PER_CLUSTER))
     groups: list[list[int]] = []
-    if len(with_vectors) > 1 and k > 1:
-        vectors = np.vstack([members[i][2] for i in with_vectors])  # type: ignore[misc]
-        labels = BisectingKMeans(
-            n_clusters=k, random_state=0, bisecting_strategy="largest_cluster"
-        ).fit_predict(vectors)
-        groups = [[] for _ in range(k)]
-        for j, c in enumerate(labels.tolist()):
-            groups[c].append(with_vectors[j])
-    elif with_vectors:
-        groups = [with_vectors]
+    if with_vectors:
+        vectors = np.vstack([members[i][2] for i in with_vectors]).astype(np.float64)  # type: ignore[misc]
+        k = max(1, math.ceil(len(with_vectors) / PER_CLUSTER))
+        groups = [[with_vectors[j] for j in group.tolist()] for group in bisect(vectors, k)]
     missing = [i for i, m in enumerate(members) if m[2] is None]
-    return [g for g in groups if g] + ([missing] if missing else [])
+    return groups + ([missing] if missing else [])
+
+
+def bisect(vectors: np.ndarray, k: int, rounds: int = 20) -> list[np.ndarray]:
+    """Bisecting 2-means: the largest group is split in two until there are `k` groups (or none can be
+    split: all its points alike). Each split starts from the point farthest from the group's centre
+    and the point farthest from that one, so the result is the same on every run.
+
+    The cost grows as n·log(k); plain k-means with k = n / 5 grows as n² (minutes per area at a
+    nation's size), and scikit-learn's BisectingKMeans walks every group at each split (k²). The groups
+    stay near five instead of ranging from one to forty. Returns the rows of each group, ascending."""
+    heap = [(-len(vectors), 0, np.arange(len(vectors)))]
+    done: list[np.ndarray] = []
+    count = 0
+    while heap and len(heap) + len(done) < k:
+        _size, _n, rows = heapq.heappop(heap)
+        halves = _split(vectors[rows], rounds) if len(rows) > 1 else None
+        if halves is None:
+            done.append(rows)
+            continue
+        for half in halves:
+            count += 1
+            heapq.heappush(heap, (-len(half), count, rows[half]))
+    return sorted(done + [rows for _s, _n, rows in heap], key=lambda rows: int(rows[0]))
+
+
+def _split(points: np.ndarray, rounds: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """2-means on these points: the positions of the two halves, or None when they cannot be told
+    apart."""
+    centre = points.mean(axis=0)
+    first = points[int(np.argmax(((points - centre) ** 2).sum(axis=1)))]
+    second = points[int(np.argmax(((points - first) ** 2).sum(axis=1)))]
+    if np.array_equal(first, second):
+        return None
+    side = np.zeros(len(points), bool)
+    for _ in range(rounds):
+        # nearer the second centre: |p - b|² < |p - a|²  ⇔  p·(b - a) > (|b|² - |a|²) / 2
+        nearer = points @ (second - first) > ((second @ second) - (first @ first)) / 2
+        if not nearer.any() or nearer.all() or np.array_equal(nearer, side):
+            break  # settled (or a half emptied: keep the last split)
+        side = nearer
+        first, second = points[~side].mean(axis=0), points[side].mean(axis=0)
+    return np.flatnonzero(~side), np.flatnonzero(side)
 
 
 def save_report(conn: psycopg.Connection, week: str, clusters: list[GapCluster]) -> None:
