@@ -19,6 +19,7 @@ import numpy as np
 
 from matcher.batch.cells import Grid, neighbourhoods
 from matcher.config import Settings
+from matcher.core.geo import great_circle_km, reach_degrees
 from matcher.core.schedule import total_minutes
 from matcher.core.vocabulary import ExclusionCode
 from matcher.matching import constraints, scoring
@@ -262,6 +263,26 @@ class Around:
     vectors: np.ndarray
     norm: float
     view: SimpleNamespace
+    _by_lat: tuple[np.ndarray, np.ndarray] | None = None
+
+    def within(self, lat: float, lon: float, radius_km: float) -> int:
+        """How many of these listings lie within `radius_km` of the point (those without a place
+        never do): the great-circle distance measured, as the distance rule measures it, only for the
+        listings in the box geo.reach_degrees bounds (no place outside it can be within reach)."""
+        if self._by_lat is None:
+            located = np.flatnonzero(~(np.isnan(self.view.lat) | np.isnan(self.view.lon)))
+            order = located[np.argsort(self.view.lat[located], kind="stable")]
+            self._by_lat = order, self.view.lat[order]
+        order, lats = self._by_lat
+        dlat, dlon = reach_degrees(radius_km, lat)
+        low = int(np.searchsorted(lats, lat - dlat, side="left"))
+        high = int(np.searchsorted(lats, lat + dlat, side="right"))
+        band = order[low:high]
+        if dlon is not None:
+            apart = np.abs((self.view.lon[band] - lon + 180.0) % 360.0 - 180.0)
+            band = band[apart <= dlon]
+        km = great_circle_km(self.view.lat[band], self.view.lon[band], lat, lon)
+        return int((km <= radius_km).sum())
 
     @classmethod
     def of(cls, registry: Registry, rows: np.ndarray, last: "Around | None") -> "Around":
@@ -467,9 +488,8 @@ class Gaps:
         self.located = int((~(np.isnan(registry.lat) | np.isnan(registry.lon))).sum())
         self._counts: dict[str, dict[str, int]] = {}  # by everything of a person but the place
 
-    def counts(self, profile: NeedsProfile, view: SimpleNamespace) -> Counter[str]:
-        """How many listings each constraint rules out for the profile (`view`: its neighbourhood's
-        listings, listing_view)."""
+    def counts(self, profile: NeedsProfile, around: Around) -> Counter[str]:
+        """How many listings each constraint rules out for the profile (`around`: its neighbourhood)."""
         distance = str(ExclusionCode.distance)
         key = repr(
             [(k, v) for k, v in vars(profile).items() if k not in ("id", "lat", "lon", "max_travel_km")]
@@ -478,11 +498,9 @@ class Gaps:
         if key not in self._counts:
             every = self.registry.failures(profile, eligible, self.settings.min_overlap_minutes)
             self._counts[key] = {code: int(mask.sum()) for code, mask in every.items() if code != distance}
-        asked = constraints.Asked.of(profile, eligible, self.settings.min_overlap_minutes)
-        with np.errstate(invalid="ignore"):
-            near = RULES[distance](view, asked, np.arange(len(view.lat)))  # type: ignore[arg-type]
-        here = int((~(np.isnan(view.lat) | np.isnan(view.lon))).sum())
-        counts = self._counts[key] | {distance: self.located - here + int(near.sum())}
+        # every located listing fails the distance rule but those within reach, all in the neighbourhood
+        within = around.within(profile.lat or 0.0, profile.lon or 0.0, profile.max_travel_km)
+        counts = self._counts[key] | {distance: self.located - within}
         return Counter({code: counts[code] for code in RULES})
 
 
@@ -507,7 +525,7 @@ def score_block(
         profile = people.profiles[person]
         failed: Counter[str] = Counter()
         if best[person] < settings.gap_fit_threshold:
-            failed = gaps.counts(profile, fit.around.view)
+            failed = gaps.counts(profile, fit.around)
         rows_ = rows_of(registry, people, person, scored.get(person, []))
         out.append(Staged(profile.id, rows_, failed, bool(saturated[person])))
     return out
