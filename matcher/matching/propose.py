@@ -93,9 +93,9 @@ _fingerprints: dict[str, str] = {}  # registry version → fingerprint of the li
 def lexical_index(conn: psycopg.Connection) -> LexicalIndex:
     """The lexical index of the registry as it is now (rebuilt only when a listing's text changed).
 
-    The registry version changes with every listing update, capacities included (each 確定 takes a
-    place); refitting 10,000 texts takes seconds, so the index is keyed by a fingerprint of the texts,
-    computed once per registry version.
+    The registry version moves when a listing is added or removed or its name or description is
+    written (migration 0028: not when a place is taken). A form that writes the same text again moves
+    it too, so the index is keyed by a fingerprint of the texts, computed once per registry version.
     """
     row = conn.execute(SQL.registry_version).fetchone()
     version = row[0] if row else ""

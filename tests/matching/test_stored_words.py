@@ -135,3 +135,21 @@ def test_the_batch_reads_each_profile_text_once_and_forgets_its_words_when_it_ch
     analysed.clear()
     again = Inputs.load(seeded_conn, model)
     assert analysed == [query_text(again.profiles[pid])]
+
+
+def test_taking_a_place_leaves_the_index_key_alone_and_a_new_text_moves_it(
+    seeded_conn: psycopg.Connection,
+) -> None:
+    def version() -> str:
+        return seeded_conn.execute(propose.SQL.registry_version).fetchone()[0]  # type: ignore[index]
+
+    rid = seeded_conn.execute(
+        "select id from resource where capacity_open > 0 order by id limit 1"
+    ).fetchone()[0]  # type: ignore[index]
+    before = version()
+    seeded_conn.execute("update resource set capacity_open = capacity_open - 1 where id = %s", [rid])
+    seeded_conn.commit()
+    assert version() == before  # a place taken: no process fingerprints every text again
+    seeded_conn.execute("update resource set description = description || '。' where id = %s", [rid])
+    seeded_conn.commit()
+    assert version() != before

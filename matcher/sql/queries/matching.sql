@@ -35,7 +35,7 @@ select resource_id from live_placement where profile_id = %(profile_id)s;
 select id from resource;
 
 -- name: registry_version
--- Changes whenever any listing is added, changed or removed: keys the in-memory lexical index.
+-- Changes whenever a listing is added or removed or its text written: keys the in-memory lexical index.
 select current_database() || ':' || version from registry_version;
 
 -- name: registry_texts
