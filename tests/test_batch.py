@@ -109,6 +109,12 @@ def test_changes_against_last_week_name_what_was_dropped(
     assert ("p19", turned_down.resource_id, "dropped") in {
         (c.profile_id, c.resource_id, c.change) for c in changed
     }
+    # a profile page reads its own changes only: the same as the city's, filtered
+    for profile_id in {c.profile_id for c in changed}:
+        assert changes(seeded_conn, WEEK, profile_id) == (
+            previous,
+            [c for c in changed if c.profile_id == profile_id],
+        )
 
 
 def test_two_runs_at_once_the_second_refuses(

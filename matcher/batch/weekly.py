@@ -585,11 +585,15 @@ class Change:
     new_rank: int | None
 
 
-def changes(conn: psycopg.Connection, week: str) -> tuple[str | None, list[Change]]:
-    """The previous published week and what changed since it, per profile."""
+def changes(
+    conn: psycopg.Connection, week: str, profile_id: str | None = None
+) -> tuple[str | None, list[Change]]:
+    """The previous published week and what changed since it, per profile (one profile's only, given
+    `profile_id`)."""
     row = conn.execute(SQL.previous_week, {"week": week}).fetchone()
     previous = row[0] if row else None
-    rows = conn.execute(SQL.changes, {"week": week, "previous": previous or ""}).fetchall()
+    params = {"week": week, "previous": previous or "", "profile_id": profile_id}
+    rows = conn.execute(SQL.changes, params).fetchall()
     return previous, [Change(*r) for r in rows]
 
 

@@ -93,12 +93,12 @@ def weekly_summary(conn: psycopg.Connection, profile_id: str) -> WeeklySummary |
     week = batch.latest_week(conn)
     if week is None:
         return None
-    previous, changed = batch.changes(conn, week)
+    previous, changed = batch.changes(conn, week, profile_id)
     return WeeklySummary(
         week=week,
         previous=previous,
         proposals=batch.proposals_of(conn, week=week, profile_id=profile_id),
-        changes=[c for c in changed if c.profile_id == profile_id],
+        changes=changed,
         unassigned=batch.unassigned_reason(conn, week=week, profile_id=profile_id),
     )
 

@@ -116,9 +116,15 @@ from batch_run order by week desc;
 select week from batch_run where published_at is not null order by week desc limit 1;
 
 -- name: changes
--- Per profile, proposals new this week, dropped since the previous week, or moved in rank.
-with now_ as (select profile_id, resource_id, rank from batch_proposal where week = %(week)s),
-     before as (select profile_id, resource_id, rank from batch_proposal where week = %(previous)s)
+-- Per profile, proposals new this week, dropped since the previous week, or moved in rank (one
+-- profile's only, given its id: a profile page reads its own, not the whole city's).
+with now_ as (
+    select profile_id, resource_id, rank from batch_proposal
+    where week = %(week)s and (%(profile_id)s::text is null or profile_id = %(profile_id)s)
+), before as (
+    select profile_id, resource_id, rank from batch_proposal
+    where week = %(previous)s and (%(profile_id)s::text is null or profile_id = %(profile_id)s)
+)
 select coalesce(n.profile_id, b.profile_id) as profile_id,
        coalesce(n.resource_id, b.resource_id) as resource_id,
        case when b.resource_id is null then 'new' when n.resource_id is null then 'dropped' else 'moved' end
