@@ -4,13 +4,16 @@ Prints, per size: p50/p95 of the top-10 proposal path (`propose_top`) with the H
 the exact search (hard constraints first, then exact distances) — warm, the profile's own embedding
 excluded — HNSW's recall@10 against exact, p50/p95 of the full document (`propose`: every listing
 classified, every exclusion with its reasons), of the profile page's proposals (`propose` with only the
-profile's own exclusions), the HNSW build time, and the proposal path from cold — the lexical index
-fitted on every listing, then one `propose_top` — with its peak Python memory (tracemalloc).
+profile's own exclusions), of the whole profile page (`GET /profiles/{id}` through the app, signed in
+as a coordinator: proposals, reasons, the week's changes, placements and the HTML), the HNSW build
+time, and the proposal path from cold — the lexical index fitted on every listing, then one
+`propose_top` — with its peak Python memory (tracemalloc).
 Run: `.venv/bin/python benchmarks/propose_latency.py [--sizes 1000 10000]`.
 """
 
 import os
 import platform
+import re
 import resource
 import statistics
 import sys
@@ -22,10 +25,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from fastapi.testclient import TestClient  # noqa: E402
+
 from benchmarks.synthetic import open_prepared, populate, sizes_parser  # noqa: E402
 from matcher import embedding  # noqa: E402
-from matcher.matching import lexical
+from matcher.accounts.users import create_user  # noqa: E402
+from matcher.matching import lexical  # noqa: E402
 from matcher.matching.propose import lexical_index, propose, propose_top  # noqa: E402
+from web.app import create_app  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -44,6 +51,24 @@ def top_ids(result: Any) -> list[str]:
     return [p.candidate.id for p in result.proposals[:10]]
 
 
+def signed_in(client: TestClient, name: str, password: str) -> None:
+    """Signs the client in through the login form, as a browser does."""
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token, "no login form"
+    answer = client.post(
+        "/login", data={"name": name, "password": password, "csrf_token": token[1]}, follow_redirects=False
+    )
+    assert answer.status_code == 303, answer.text
+
+
+def page_ms(client: TestClient, profile_id: str) -> float:
+    """Milliseconds of one whole profile page through the app."""
+    ms, answer = timed(client.get, f"/profiles/{profile_id}")
+    assert answer.status_code == 200, answer.text[:200]
+    return float(ms)
+
+
 def main() -> None:
     parser = sizes_parser(__doc__)
     parser.add_argument("--full-queries", type=int, default=10, help="full documents timed per size")
@@ -55,13 +80,16 @@ def main() -> None:
     ]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"profiles per size: {len(profiles)} (the demo profiles; their own embedding is not timed)")
+    password = "bench-page-password-1"
+    create_user(conn, name="propose-bench", role="coordinator", password=password)
+    conn.commit()
     header = (
         "| listings | top-10 HNSW p50 | p95 | top-10 exact p50 | p95 | HNSW recall@10"
-        " | full document p50 | p95 | profile page's proposals p50 | p95 | HNSW build | lexical fit (traced)"
-        " | peak Python MB, cold proposal path |"
+        " | full document p50 | p95 | profile page's proposals p50 | p95 | whole profile page p50 | p95"
+        " | HNSW build | lexical fit (traced) | peak Python MB, cold proposal path |"
     )
     print(header)
-    print("|" + "---|" * 13)
+    print("|" + "---|" * 15)
     for size in args.sizes:
         populate(conn, size, spec.key)
         embedding.ensure_index(conn, 384)
@@ -84,6 +112,10 @@ def main() -> None:
             timed(propose, conn, settings, profile_id=pid, top=0, every_exclusion=False)[0]
             for pid in profiles[: args.full_queries]
         ]
+        with TestClient(create_app(settings)) as client:  # the app as `matcher serve` runs it
+            signed_in(client, "propose-bench", password)
+            page_ms(client, profiles[0])  # warm: templates, the app's own caches
+            pages = [page_ms(client, pid) for pid in profiles]
         # The proposal path from cold: the lexical index fitted on every listing, then one proposal.
         lexical._cache.clear()
         tracemalloc.start()
@@ -97,6 +129,7 @@ def main() -> None:
             f" {statistics.mean(recalls) if recalls else float('nan'):.3f} |"
             f" {percentile(full, 0.5):.0f} ms | {percentile(full, 0.95):.0f} ms |"
             f" {percentile(page, 0.5):.0f} ms | {percentile(page, 0.95):.0f} ms |"
+            f" {percentile(pages, 0.5):.0f} ms | {percentile(pages, 0.95):.0f} ms |"
             f" {build / 1000:.1f} s | {fit / 1000:.1f} s | {peak:.0f} |",
             flush=True,
         )
