@@ -129,14 +129,6 @@ def words_hash(text: str) -> str:
     return str(digest.hexdigest())
 
 
-def stored_features(text: str, stored_hash: str | None, stored: str | None) -> tuple[list[str], bool]:
-    """The features of a listing's text: the stored ones when they came from this very text and
-    analyser, else read now; and whether they were read now (and should be stored)."""
-    if stored is not None and stored_hash == words_hash(text):
-        return (stored.split(SEPARATOR) if stored else []), False
-    return features(text), True
-
-
 @dataclass
 class LexicalIndex:
     """TF-IDF vectors of every listing's content words, by listing id.

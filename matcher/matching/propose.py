@@ -22,7 +22,7 @@ from matcher.matching.lexical import (
     LexicalIndex,
     analyser,
     cached_index,
-    stored_features,
+    features,
     words_hash,
 )
 from matcher.matching.model import Candidate, Exclusion, MatchResult, Proposal
@@ -127,12 +127,15 @@ class Analysed:
         self.fresh: dict[str, list[str]] = {"ids": [], "hashes": [], "features": []}
 
     def words(self, key: str, text: str, stored_hash: str | None, stored: str | None) -> list[str]:
-        """The features of `key`'s text."""
-        found, fresh = stored_features(text, stored_hash, stored)
-        if fresh:
-            self.fresh["ids"].append(key)
-            self.fresh["hashes"].append(words_hash(text))
-            self.fresh["features"].append(SEPARATOR.join(found))
+        """The features of `key`'s text: the stored ones when they came from this very text and
+        analyser, else read now (and kept by `keep`)."""
+        digest = words_hash(text)
+        if stored is not None and stored_hash == digest:
+            return stored.split(SEPARATOR) if stored else []
+        found = features(text)
+        self.fresh["ids"].append(key)
+        self.fresh["hashes"].append(digest)
+        self.fresh["features"].append(SEPARATOR.join(found))
         return found
 
     def keep(self, conn: psycopg.Connection, statement: LiteralString) -> None:

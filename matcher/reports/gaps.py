@@ -69,7 +69,7 @@ def _top_constraint(codes: Counter[str]) -> tuple[str | None, float | None]:
 def cluster_gaps(
     conn: psycopg.Connection, *, profile_ids: list[str], failed: dict[str, Counter[str]], model: str
 ) -> list[GapCluster]:
-    """Groups the given people by area, then by their needs embeddings (bisecting k-means, about five
+    """Groups the given people by area, then by their needs embeddings (bisecting 2-means, about five
     a group)."""
     rows = conn.execute(SQL.gap_profiles, {"ids": profile_ids, "model": model}).fetchall()
     by_area: dict[str, list[tuple[str, str, np.ndarray | None]]] = {}
@@ -78,7 +78,7 @@ def cluster_gaps(
     clusters: list[GapCluster] = []
     for area in sorted(by_area):
         members = by_area[area]
-        groups = _kmeans(members)
+        groups = _groups(members)
         for group in groups:
             ids = sorted(members[i][0] for i in group)
             codes: Counter[str] = sum((failed.get(pid, Counter()) for pid in ids), Counter())
@@ -97,7 +97,7 @@ def cluster_gaps(
     return sorted(clusters, key=lambda c: (-c.size, c.area, c.cluster))
 
 
-def _kmeans(members: list[tuple[str, str, np.ndarray | None]]) -> list[list[int]]:
+def _groups(members: list[tuple[str, str, np.ndarray | None]]) -> list[list[int]]:
     """Groups of about `PER_CLUSTER` people with similar needs (by their vectors), then one group of
     the people without a vector."""
     with_vectors = [i for i, m in enumerate(members) if m[2] is not None]
@@ -149,6 +149,8 @@ def _split(points: np.ndarray, rounds: int) -> tuple[np.ndarray, np.ndarray] | N
             break  # settled (or a half emptied: keep the last split)
         side = nearer
         first, second = points[~side].mean(axis=0), points[side].mean(axis=0)
+    if not side.any():  # rounding put every point on one side from the start
+        return None
     return np.flatnonzero(~side), np.flatnonzero(side)
 
 

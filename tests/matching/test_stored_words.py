@@ -36,7 +36,7 @@ def analysed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         seen.append(text)
         return real(text)
 
-    monkeypatch.setattr(lexical, "features", counting)
+    monkeypatch.setattr(propose, "features", counting)  # where listing and profile words are read
     lexical._cache.clear()
     return seen
 

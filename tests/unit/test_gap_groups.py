@@ -3,7 +3,7 @@ together, groups stay about five people, and nobody is lost or counted twice."""
 
 import numpy as np
 
-from matcher.reports.gaps import PER_CLUSTER, _kmeans
+from matcher.reports.gaps import PER_CLUSTER, _groups
 
 
 def members(
@@ -24,7 +24,7 @@ def members(
 
 def test_people_with_the_same_need_are_grouped_together_in_groups_of_about_five() -> None:
     people, kind_of = members(kinds=6, each=10)
-    groups = _kmeans(people)
+    groups = _groups(people)
     assert sorted(i for g in groups for i in g) == list(range(len(people)))
     for group in groups:
         assert len({kind_of[i] for i in group}) == 1, "a group mixes two different needs"
@@ -35,14 +35,14 @@ def test_people_with_the_same_need_are_grouped_together_in_groups_of_about_five(
 def test_people_without_a_vector_form_their_own_group_and_the_result_is_repeatable() -> None:
     people, _ = members(kinds=2, each=6, seed=1)
     people += [("nov1", "text", None), ("nov2", "text", None)]
-    groups = _kmeans(people)
+    groups = _groups(people)
     assert groups[-1] == [len(people) - 2, len(people) - 1]
-    assert _kmeans(people) == groups
+    assert _groups(people) == groups
 
 
 def test_a_thousand_people_are_split_without_giant_groups() -> None:
     people, kind_of = members(kinds=4, each=250, seed=2)
-    groups = _kmeans(people)
+    groups = _groups(people)
     assert sorted(i for g in groups for i in g) == list(range(1000))
     assert max(len(g) for g in groups) <= 2 * PER_CLUSTER
     assert all(len({kind_of[i] for i in g}) == 1 for g in groups)
