@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import psycopg
 import typer
@@ -17,6 +17,9 @@ from matcher.config import Settings, get_settings
 from matcher.core.importing import ImportRejected
 from matcher.profiles.store import iter_profiles
 from matcher.registry.store import iter_resources
+
+if TYPE_CHECKING:
+    from matcher.notifications.outbox import Delivery
 
 app = typer.Typer(help="参加支援マッチング", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="データベース", no_args_is_help=True)
@@ -279,19 +282,30 @@ def user_set_email(
     typer.echo(f"{name} の通知先を記録しました")
 
 
+def _mail_settings() -> Settings:
+    """The settings of a sending command; exits when no SMTP server is set (nothing would be sent)."""
+    settings = get_settings()
+    if settings.smtp_url is None:
+        fail(["MATCHER_SMTP_URL が設定されていないため、メールは送りません"])
+    return settings
+
+
+def _report_delivery(done: "Delivery", before: str = "") -> None:
+    """Prints what a sending round did; exits non-zero when any mail failed."""
+    typer.echo(f"{before}送信 {done.sent} 通、失敗 {done.failed} 通")
+    if done.failed:
+        raise typer.Exit(1)
+
+
 @mail_app.command("send")
 def mail_send() -> None:
     """送信待ちのメールをいま送ります（ウェブ画面が動いていれば変更のたびに送られます）。"""
     from matcher.notifications.outbox import deliver
 
-    settings = get_settings()
-    if settings.smtp_url is None:
-        fail(["MATCHER_SMTP_URL が設定されていないため、メールは送りません"])
+    settings = _mail_settings()
     with db.connect(settings) as conn:
         done = deliver(conn, settings)
-    typer.echo(f"送信 {done.sent} 通、失敗 {done.failed} 通")
-    if done.failed:
-        raise typer.Exit(1)
+    _report_delivery(done)
 
 
 @mail_app.command("daily")
@@ -299,15 +313,11 @@ def mail_daily() -> None:
     """毎日1回（cron など）: 返答の期限切れと動きのないつなぎを知らせ、受け入れ先のまとめメールを送ります。"""
     from matcher.notifications.outbox import deliver, remind
 
-    settings = get_settings()
-    if settings.smtp_url is None:
-        fail(["MATCHER_SMTP_URL が設定されていないため、メールは送りません"])
+    settings = _mail_settings()
     with db.connect(settings) as conn:
         queued = remind(conn, settings)
         done = deliver(conn, settings, digests=True)
-    typer.echo(f"お知らせ {queued} 通を用意し、送信 {done.sent} 通、失敗 {done.failed} 通")
-    if done.failed:
-        raise typer.Exit(1)
+    _report_delivery(done, f"お知らせ {queued} 通を用意し、")
 
 
 @mail_app.command("test")

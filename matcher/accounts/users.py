@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from psycopg.rows import dict_row
 
 from matcher.accounts import audit
+from matcher.core import rows
 from matcher.core.vocabulary import LABELS, Role
 from matcher.errors import Invalid
 from matcher.sql import queries
@@ -189,11 +190,8 @@ def set_email(
     """Sets where an account's notifications go (None: no mail) and whether a host takes a daily digest."""
     email = clean_email(email)
     with conn.transaction():
-        row = conn.execute(
-            SQL.set_email, {"name": name, "email": email, "mail_digest": mail_digest}
-        ).fetchone()
-        if row is None:
-            raise AccountError(f"アカウント「{name}」はありません")
+        params = {"name": name, "email": email, "mail_digest": mail_digest}
+        row = rows.one(conn, SQL.set_email, params, missing=AccountError(f"アカウント「{name}」はありません"))
         audit.log(
             conn,
             audit.account(name),
@@ -328,9 +326,9 @@ def list_accounts(conn: psycopg.Connection) -> list[Account]:
 
 
 def _account_name(conn: psycopg.Connection, user_id: int) -> tuple[str, str]:
-    row = conn.execute(SQL.user_by_id, {"id": user_id}).fetchone()
-    if row is None:
-        raise AccountError(f"アカウント {user_id} はありません")
+    row = rows.one(
+        conn, SQL.user_by_id, {"id": user_id}, missing=AccountError(f"アカウント {user_id} はありません")
+    )
     return row[1], row[2]
 
 
@@ -440,10 +438,8 @@ def list_tokens(conn: psycopg.Connection, *, user_id: int | None = None) -> list
 
 def account_id(conn: psycopg.Connection, name: str) -> int:
     """The id of the account with this name, or AccountError."""
-    row = conn.execute(SQL.user_id_by_name, {"name": name}).fetchone()
-    if row is None:
-        raise AccountError(f"アカウント「{name}」はありません")
-    return int(row[0])
+    missing = AccountError(f"アカウント「{name}」はありません")
+    return int(rows.one(conn, SQL.user_id_by_name, {"name": name}, missing=missing)[0])
 
 
 def revoke_tokens(

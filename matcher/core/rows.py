@@ -1,4 +1,4 @@
-"""The one row a named query returns, read into a dataclass."""
+"""The one row a named query returns, read into a dataclass or as a tuple, or the domain's refusal."""
 
 from collections.abc import Mapping
 from typing import Any, LiteralString, TypeVar
@@ -6,7 +6,7 @@ from typing import Any, LiteralString, TypeVar
 import psycopg
 from psycopg.rows import class_row
 
-from matcher.errors import NotFound
+from matcher.errors import DomainError, NotFound
 
 T = TypeVar("T")
 
@@ -26,6 +26,16 @@ def existing(
     found = first(conn, row, query, params)
     if found is None:
         raise NotFound(missing)
+    return found
+
+
+def one(
+    conn: psycopg.Connection, query: LiteralString, params: Mapping[str, Any], *, missing: DomainError
+) -> tuple[Any, ...]:
+    """The query's first row as a tuple; raises `missing` (NotFound, NotAllowed, …) when there is none."""
+    found = conn.execute(query, params).fetchone()
+    if found is None:
+        raise missing
     return found
 
 

@@ -198,10 +198,8 @@ def move(conn: psycopg.Connection, *, candidate_id: int, to: str, reason: str = 
 
 def locked_stage(conn: psycopg.Connection, candidate_id: int) -> str:
     """A 開拓候補's stage, its row locked until the transaction ends; NotFound when there is none."""
-    row = conn.execute(SQL.lock, {"id": candidate_id}).fetchone()
-    if row is None:
-        raise NotFound(f"開拓候補 {candidate_id} はありません")
-    return str(row[0])
+    missing = NotFound(f"開拓候補 {candidate_id} はありません")
+    return str(rows.one(conn, SQL.lock, {"id": candidate_id}, missing=missing)[0])
 
 
 # --- notes ----------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from psycopg.types.json import Jsonb
 
 from matcher.accounts import audit
 from matcher.config import Settings
+from matcher.core import rows
 from matcher.errors import NotFound
 from matcher.matching.propose import SQL, proposal_for, require_profile
 from matcher.profiles.pii import refuse_pii
@@ -64,9 +65,9 @@ def restore(conn: psycopg.Connection, *, profile_id: str, resource_id: str, by: 
     """Puts a turned-down listing back among the profile's proposals (「提案に戻す」: undoing a 見送り,
     or choosing a listing again after its host declined). NotFound when it was not turned down."""
     with conn.transaction():
-        row = conn.execute(SQL.unreject, {"profile_id": profile_id, "resource_id": resource_id}).fetchone()
-        if row is None:
-            raise NotFound("この社会資源は見送られていません", field="resource_id")
+        params = {"profile_id": profile_id, "resource_id": resource_id}
+        missing = NotFound("この社会資源は見送られていません", field="resource_id")
+        row = rows.one(conn, SQL.unreject, params, missing=missing)
         audit.log(
             conn,
             audit.profile(profile_id),

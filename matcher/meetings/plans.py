@@ -139,9 +139,8 @@ def create_plan(
     if review_on < today:
         raise Invalid("見直し日は今日以降にしてください", field="review_on")
     with conn.transaction():
-        consent = conn.execute(SQL.consent_for_update, {"profile_id": profile_id}).fetchone()
-        if consent is None:
-            raise NotFound(f"ニーズプロファイル「{profile_id}」はありません")
+        missing = NotFound(f"ニーズプロファイル「{profile_id}」はありません")
+        consent = rows.one(conn, SQL.consent_for_update, {"profile_id": profile_id}, missing=missing)
         if consent[0] != Consent.full:
             raise Conflict(
                 "プランは本人の同意（すべての機関で共有してよい）のもとで重層的支援会議で決めます。"

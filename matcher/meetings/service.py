@@ -12,6 +12,7 @@ acknowledged its confidentiality, and the meeting is open (from its date until
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import LiteralString
 
 import psycopg
 from psycopg.rows import class_row, dict_row
@@ -36,6 +37,7 @@ ALLOWED_CONSENTS: dict[MeetingKind, frozenset[Consent]] = {
     MeetingKind.jusoteki_kaigi: frozenset({Consent.full}),
 }
 ORGANISERS = (Role.coordinator, Role.admin)
+NOT_A_MEMBER = "この会議の構成員ではありません"
 CONFIDENTIALITY = (
     "この会議で知った情報は、社会福祉法第106条の6第5項の守秘義務の対象です。"
     "会議の目的以外に使わず、構成員以外に漏らしません（違反には罰則があります）。"
@@ -182,6 +184,22 @@ def meetings_of_member(conn: psycopg.Connection, user: User) -> list[MemberMeeti
         return cur.execute(SQL.of_member, {"user_id": user.id}).fetchall()
 
 
+def _add_once(
+    conn: psycopg.Connection,
+    query: LiteralString,
+    params: dict[str, object],
+    subject: audit.Subject,
+    action: str,
+    *,
+    by: User,
+    after: dict[str, object],
+) -> None:
+    """Adds a member or a case to a meeting (`query` inserts unless it is there already and returns the
+    new row); only an addition is audited."""
+    if conn.execute(query, params | {"added_by": by.name}).fetchone():
+        audit.log(conn, subject, action, actor=by.name, after=after)
+
+
 def add_member(conn: psycopg.Connection, *, meeting_id: int, name: str, by: User) -> Member:
     """Adds a `member` account to a meeting by its name (adding it again changes nothing)."""
     _organiser(by)
@@ -198,15 +216,11 @@ def add_member(conn: psycopg.Connection, *, meeting_id: int, name: str, by: User
                 "（コーディネーターと管理者は初めからすべての会議を見られます）",
                 field="name",
             )
-        params = {"meeting_id": meeting_id, "user_id": account["id"], "added_by": by.name}
-        if conn.execute(SQL.add_member, params).fetchone():
-            audit.log(
-                conn,
-                audit.meeting(meeting_id),
-                "meeting_member",
-                actor=by.name,
-                after={"member": account["name"]},
-            )
+        params = {"meeting_id": meeting_id, "user_id": account["id"]}
+        after = {"member": account["name"]}
+        _add_once(
+            conn, SQL.add_member, params, audit.meeting(meeting_id), "meeting_member", by=by, after=after
+        )
     return next(m for m in members_of(conn, meeting_id) if m.id == account["id"])
 
 
@@ -227,9 +241,8 @@ def add_case(conn: psycopg.Connection, *, meeting_id: int, profile_id: str, by: 
     profile_id = str(clean_text(profile_id))
     with conn.transaction():
         meeting = get_meeting(conn, meeting_id)
-        row = conn.execute(SQL.profile_consent, {"profile_id": profile_id}).fetchone()
-        if row is None:
-            raise NotFound(f"ニーズプロファイル「{profile_id}」はありません")
+        missing = NotFound(f"ニーズプロファイル「{profile_id}」はありません")
+        row = rows.one(conn, SQL.profile_consent, {"profile_id": profile_id}, missing=missing)
         if not meeting.allows(row[0]):
             raise Conflict(
                 "重層的支援会議で話し合えるのは、情報の共有に本人が同意している方"
@@ -238,15 +251,9 @@ def add_case(conn: psycopg.Connection, *, meeting_id: int, profile_id: str, by: 
                 "同意のない方は支援会議で取り上げてください",
                 field="profile_id",
             )
-        params = {"meeting_id": meeting_id, "profile_id": profile_id, "added_by": by.name}
-        if conn.execute(SQL.add_case, params).fetchone():
-            audit.log(
-                conn,
-                audit.profile(profile_id),
-                "meeting_case",
-                actor=by.name,
-                after={"meeting_id": meeting_id, "consent": row[0]},
-            )
+        params = {"meeting_id": meeting_id, "profile_id": profile_id}
+        after = {"meeting_id": meeting_id, "consent": row[0]}
+        _add_once(conn, SQL.add_case, params, audit.profile(profile_id), "meeting_case", by=by, after=after)
     return next(item for item in agenda(conn, meeting) if item.profile_id == profile_id)
 
 
@@ -262,9 +269,9 @@ def acknowledge(conn: psycopg.Connection, *, meeting_id: int, user: User) -> dat
     if user.role != Role.member:
         raise NotAllowed("守秘義務の確認は会議の構成員がするものです")
     with conn.transaction():
-        row = conn.execute(SQL.acknowledge, {"meeting_id": meeting_id, "user_id": user.id}).fetchone()
-        if row is None:  # not a member, or no such meeting: the same answer, nothing revealed
-            raise NotAllowed("この会議の構成員ではありません")
+        # Not a member, or no such meeting: the same answer, nothing revealed.
+        params = {"meeting_id": meeting_id, "user_id": user.id}
+        row = rows.one(conn, SQL.acknowledge, params, missing=NotAllowed(NOT_A_MEMBER))
         audit.log(conn, audit.meeting(meeting_id), "meeting_acknowledged", actor=user.name)
     acknowledged: datetime = row[0]
     return acknowledged
@@ -279,9 +286,8 @@ def access(
         return Access(get_meeting(conn, meeting_id), may_see_cases=True)
     if reader.role != Role.member:
         raise NotAllowed("会議の資料を見られるのは会議の構成員とコーディネーター・管理者です")
-    row = conn.execute(SQL.membership, {"meeting_id": meeting_id, "user_id": reader.id}).fetchone()
-    if row is None:
-        raise NotAllowed("この会議の構成員ではありません")
+    params = {"meeting_id": meeting_id, "user_id": reader.id}
+    row = rows.one(conn, SQL.membership, params, missing=NotAllowed(NOT_A_MEMBER))
     meeting = get_meeting(conn, meeting_id)
     acknowledged_at = row[0]
     refusal = ""

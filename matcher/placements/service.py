@@ -116,10 +116,8 @@ def confirm(
 
 def _reserve(conn: psycopg.Connection, resource_id: str, actor: str) -> bool:
     """Takes one open place under a row lock; False when the capacity is unknown."""
-    row = conn.execute(SQL.lock_capacity, {"resource_id": resource_id}).fetchone()
-    if row is None:
-        raise NotFound(f"社会資源「{resource_id}」はありません")
-    open_places = row[0]
+    missing = errors.NotFound(f"社会資源「{resource_id}」はありません")
+    open_places = rows.one(conn, SQL.lock_capacity, {"resource_id": resource_id}, missing=missing)[0]
     if open_places is None:
         return False
     if open_places <= 0:
@@ -127,14 +125,7 @@ def _reserve(conn: psycopg.Connection, resource_id: str, actor: str) -> bool:
             "この受け入れ先には空きがありません（受け入れ可能数 0）。他の方の確定が先に行われました"
         )
     conn.execute(SQL.take_place, {"resource_id": resource_id})
-    audit.log(
-        conn,
-        audit.resource(resource_id),
-        "reserve",
-        actor=actor,
-        before={"capacity_open": open_places},
-        after={"capacity_open": open_places - 1},
-    )
+    _log_places(conn, resource_id, "reserve", actor, open_places, open_places - 1)
     return True
 
 
@@ -142,14 +133,15 @@ def free_place(conn: psycopg.Connection, placement: Placement, actor: str) -> No
     """Gives the placement's place back to its listing."""
     row = conn.execute(SQL.free_place, {"resource_id": placement.resource_id}).fetchone()
     if row is not None:
-        audit.log(
-            conn,
-            audit.resource(placement.resource_id),
-            "release",
-            actor=actor,
-            before={"capacity_open": row[0] - 1},
-            after={"capacity_open": row[0]},
-        )
+        _log_places(conn, placement.resource_id, "release", actor, row[0] - 1, row[0])
+
+
+def _log_places(
+    conn: psycopg.Connection, resource_id: str, action: str, actor: str, was: int, now: int
+) -> None:
+    """Audits a place taken (reserve) or given back (release): the listing's open places before and after."""
+    before, after = {"capacity_open": was}, {"capacity_open": now}
+    audit.log(conn, audit.resource(resource_id), action, actor=actor, before=before, after=after)
 
 
 def _public(placement: Placement) -> dict[str, Any]:

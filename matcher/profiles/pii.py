@@ -38,10 +38,8 @@ KIND_LABELS = {
     "room": "部屋番号",
 }
 
-DASH = r"[-‐‑‒–—―−ー]"
 SEP = r"[-\s]"
 KANJI = r"\u4e00-\u9fff々〆ヶ"
-KNUM = r"0-9"
 _NOT_COUNT = r"[\d:円人回時分秒年月日歳才名件個点％%万割倍本枚km]"
 
 _PHONE = re.compile(

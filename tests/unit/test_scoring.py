@@ -149,17 +149,9 @@ def test_combine_is_the_weighted_mean_of_the_parts() -> None:
 
 
 def test_combine_normalises_by_the_sum_of_the_weights() -> None:
-    parts = {
-        "dense": 1.0,
-        "lexical": 0.5,
-        "schedule": 0.0,
-        "distance": 1.0,
-        "reward": 0.0,
-        "stage": 1.0,
-        "freshness": 0.5,
-    }
-    weights = ScoreWeights(dense=2, lexical=2, schedule=2, distance=2, reward=2, stage=2, freshness=2)
-    # equal weights: the plain mean (1 + 0.5 + 0 + 1 + 0 + 1 + 0.5) / 7
+    parts = dict(zip(PARTS, (1.0, 0.5, 0.0, 1.0, 0.0, 1.0, 0.5), strict=True))
+    weights = ScoreWeights(**dict.fromkeys(PARTS, 2))
+    # equal weights: the plain mean (1 + 0.5 + 0 + 1 + 0 + 1 + 0.5) / 7, whichever part is which
     assert combine(parts, weights) == pytest.approx(4.0 / 7)
 
 

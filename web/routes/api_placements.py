@@ -1,11 +1,12 @@
 """JSON API: confirming proposals, the placement lifecycle, follow-ups, and the host's referrals."""
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
+from matcher.config import Settings
 from matcher.core.schedule import TimeSlot
 from matcher.placements.model import Placement
 from matcher.placements.referrals import referrals_for_host, respond
@@ -147,6 +148,12 @@ def _placement(conn: Conn, placement_id: int) -> Placement:
     return get_placement(conn, placement_id=placement_id)
 
 
+def _advance(conn: Conn, settings: Settings, placement_id: int, actor: str, **step: Any) -> PlacementOut:
+    """One lifecycle step of an existing placement: a missing one is 404 before the step is checked."""
+    _placement(conn, placement_id)
+    return PlacementOut.of(advance(conn, placement_id=placement_id, actor=actor, settings=settings, **step))
+
+
 @router.post("/placements", response_model=PlacementOut, status_code=201, responses=refusals(404, 409))
 def post_placement(
     body: PlacementIn, conn: Conn, settings: CurrentSettings, user: Coordinator
@@ -174,16 +181,9 @@ def refer(
     placement_id: int, conn: Conn, settings: CurrentSettings, user: Coordinator, body: ReferIn | None = None
 ) -> PlacementOut:
     """受け入れ先へ紹介します。本人同意（consent = full）がなければ 409。"""
-    _placement(conn, placement_id)
-    placement = advance(
-        conn,
-        placement_id=placement_id,
-        action="refer",
-        actor=user.name,
-        host_note=(body or ReferIn()).host_note,
-        settings=settings,
+    return _advance(
+        conn, settings, placement_id, user.name, action="refer", host_note=(body or ReferIn()).host_note
     )
-    return PlacementOut.of(placement)
 
 
 @router.post("/placements/{placement_id}/steps", response_model=PlacementOut, responses=refusals(404, 409))
@@ -192,23 +192,14 @@ def step(
 ) -> PlacementOut:
     """見学・体験、利用開始、終了（理由つき）、取り消し。順序に合わない操作、未来の `on` は 409。
     返答より先に進めた理由・前の日付にした理由を省くと、API から記録した旨が理由として残ります。"""
-    _placement(conn, placement_id)
-    placement = advance(
-        conn,
-        placement_id=placement_id,
-        action=body.action,
-        actor=user.name,
-        end_reason=body.end_reason,
-        end_note=body.end_note,
-        # A script records what already happened (interfaces.md: "as before"); the reasons the page asks
-        # for are recorded for it, so the placement still says why a step went ahead or was back-dated.
-        override_reason=body.override_reason or API_OVERRIDE,
-        settings=settings,
-        on=body.on,
-        dated_reason=body.dated_reason or (API_DATED if body.on and body.on < date.today() else None),
-        wellbeing=body.wellbeing,
-    )
-    return PlacementOut.of(placement)
+    # StepIn's fields are advance's own parameters. A script records what already happened (interfaces.md:
+    # "as before"); the reasons the page asks for are recorded for it, so the placement still says why a
+    # step went ahead or was back-dated.
+    details = body.model_dump() | {
+        "override_reason": body.override_reason or API_OVERRIDE,
+        "dated_reason": body.dated_reason or (API_DATED if body.on and body.on < date.today() else None),
+    }
+    return _advance(conn, settings, placement_id, user.name, **details)
 
 
 @router.post("/placements/{placement_id}/plan", response_model=PlacementOut, responses=refusals(404, 409))
@@ -235,17 +226,8 @@ class FollowUpOut(BaseModel):
 def followup(placement_id: int, body: FollowUpIn, conn: Conn, user: Coordinator) -> FollowUpOut:
     """1・3・6か月目のフォローアップを記録します。"""
     _placement(conn, placement_id)
-    record = record_followup(
-        conn,
-        placement_id=placement_id,
-        month=body.month,
-        still_participating=body.still_participating,
-        frequency=body.frequency,
-        rating=body.rating,
-        note=body.note,
-        actor=user.name,
-        wellbeing=body.wellbeing,
-    )
+    # FollowUpIn's fields are record_followup's own parameters, passed on as they are.
+    record = record_followup(conn, placement_id=placement_id, actor=user.name, **body.model_dump())
     return FollowUpOut(placement_id=record.placement_id, month=record.month, recorded_at=record.recorded_at)
 
 

@@ -2,10 +2,11 @@
 coordinators only; as htmx partials the profile page loads, as a page of their own without JavaScript,
 and as JSON (GET/POST /api/profiles/{id}/notes)."""
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
@@ -18,7 +19,7 @@ from web.auth import API_REFUSALS, Coordinator, refusals
 from web.deps import Conn
 from web.forms import DateText
 from web.pages import note_added
-from web.routes.profiles import profile_or_404
+from web.profile_request import ProfileRequest
 from web.security import CoordinatorSession
 from web.templating import is_htmx, render
 
@@ -50,93 +51,90 @@ def _caseload_context(conn: Conn, profile_id: str, **feedback: Any) -> dict[str,
     } | feedback
 
 
-def _page(
-    request: Request, conn: Conn, session: CoordinatorSession, profile_id: str, **extra: Any
-) -> HTMLResponse:
-    """The caseload and the notes as a page of their own (no JavaScript, or after a plain form post)."""
-    status = extra.pop("status", 200)
-    context = {"profile": profile_or_404(conn, profile_id)}
-    context |= _caseload_context(conn, profile_id, **extra.pop("caseload", {}))
-    context |= _notes_context(conn, profile_id, session, **extra)
-    return render(request, "profiles/case.html", context, status_code=status)
+class Caseload(ProfileRequest):
+    """A person's caseload and notes: as a page of their own (no JavaScript, or after a plain form post),
+    or a section alone for htmx."""
+
+    def page(self, **extra: Any) -> HTMLResponse:
+        """The caseload and the notes as a page of their own."""
+        status = extra.pop("status", 200)
+        conn, profile_id = self.conn, self.profile_id
+        context = {"profile": self.profile()}
+        context |= _caseload_context(conn, profile_id, **extra.pop("caseload", {}))
+        context |= _notes_context(conn, profile_id, self.session, **extra)
+        return render(self.request, "profiles/case.html", context, status_code=status)
+
+    def notes(self, profile: NeedsProfile, **feedback: Any) -> HTMLResponse:
+        """The notes alone, for htmx."""
+        context = {"profile": profile} | _notes_context(self.conn, profile.id, self.session, **feedback)
+        return render(self.request, "profiles/_case_notes.html", context)
+
+    def caseload(self, profile: NeedsProfile, **feedback: Any) -> HTMLResponse:
+        """The caseload alone, for htmx."""
+        context = {"profile": profile} | _caseload_context(self.conn, profile.id, **feedback)
+        return render(self.request, "profiles/_caseload.html", context)
+
+    def section(self, shown: Callable[[NeedsProfile], HTMLResponse]) -> HTMLResponse:
+        """The section `shown` gives for htmx; without it, the whole page."""
+        profile = self.profile()
+        if not is_htmx(self.request):
+            return self.page()
+        return shown(profile)
 
 
-def _notes_section(
-    request: Request, conn: Conn, session: CoordinatorSession, profile: NeedsProfile, **feedback: Any
-) -> HTMLResponse:
-    """The notes alone, for htmx."""
-    context = {"profile": profile} | _notes_context(conn, profile.id, session, **feedback)
-    return render(request, "profiles/_case_notes.html", context)
+CaseloadPage = Annotated[Caseload, Depends()]
 
 
 @router.get("/profiles/{profile_id}/notes", response_class=HTMLResponse)
-def case_notes(request: Request, profile_id: str, conn: Conn, session: CoordinatorSession) -> HTMLResponse:
+def case_notes(case: CaseloadPage) -> HTMLResponse:
     """支援経過記録の一覧と記入欄（htmx には部分だけ）."""
-    profile = profile_or_404(conn, profile_id)
-    if not is_htmx(request):
-        return _page(request, conn, session, profile_id)
-    return _notes_section(request, conn, session, profile)
+    return case.section(case.notes)
 
 
 @router.post("/profiles/{profile_id}/notes", response_class=HTMLResponse)
 def write_case_note(
-    request: Request,
-    profile_id: str,
-    conn: Conn,
-    session: CoordinatorSession,
+    case: CaseloadPage,
     body: Annotated[str, Form(max_length=MAX_NOTE * 2)] = "",
     written_on: DateText = "",
 ) -> Response:
     """支援経過記録を1件書きます。誤りは欄の横に表示し、書いた内容は残します。"""
-    profile = profile_or_404(conn, profile_id)
+    profile_id, user = case.profile_id, case.session.user
+    profile = case.profile()
 
     return note_added(
-        request,
-        lambda on: add_note(conn, profile_id=profile_id, written_on=on, text=body, author=session.user),
+        case.request,
+        lambda on: add_note(case.conn, profile_id=profile_id, written_on=on, text=body, author=user),
         written_on=written_on,
         body=body,
         then=f"/profiles/{profile_id}/notes#case-notes",
-        page=lambda feedback: _page(request, conn, session, profile_id, status=422, **feedback),
-        section=lambda feedback: _notes_section(request, conn, session, profile, **feedback),
+        page=lambda feedback: case.page(status=422, **feedback),
+        section=lambda feedback: case.notes(profile, **feedback),
     )
 
 
 @router.get("/profiles/{profile_id}/caseload", response_class=HTMLResponse)
-def caseload(request: Request, profile_id: str, conn: Conn, session: CoordinatorSession) -> HTMLResponse:
+def caseload(case: CaseloadPage) -> HTMLResponse:
     """担当のコーディネーター（htmx には部分だけ）."""
-    profile = profile_or_404(conn, profile_id)
-    if not is_htmx(request):
-        return _page(request, conn, session, profile_id)
-    return render(
-        request, "profiles/_caseload.html", {"profile": profile} | _caseload_context(conn, profile_id)
-    )
+    return case.section(case.caseload)
 
 
 @router.post("/profiles/{profile_id}/caseload", response_class=HTMLResponse)
-def change_caseload(
-    request: Request,
-    profile_id: str,
-    conn: Conn,
-    session: CoordinatorSession,
-    coordinator: Annotated[str, Form(max_length=20)] = "",
-) -> Response:
+def change_caseload(case: CaseloadPage, coordinator: Annotated[str, Form(max_length=20)] = "") -> Response:
     """担当を決めます（「me」は自分、空は担当なし）。"""
-    profile = profile_or_404(conn, profile_id)
+    profile_id, user = case.profile_id, case.session.user
+    profile = case.profile()
     try:
-        chosen = session.user.id if coordinator == "me" else _account_id(coordinator)
-        after = assign_coordinator(
-            conn, profile_id=profile_id, coordinator_id=chosen, actor=session.user.name
-        )
+        chosen = user.id if coordinator == "me" else _account_id(coordinator)
+        after = assign_coordinator(case.conn, profile_id=profile_id, coordinator_id=chosen, actor=user.name)
     except Invalid as exc:
         feedback: dict[str, Any] = {"caseload_error": exc.message}
     else:
         feedback = {"caseload_flash": f"担当を{after.name}さんにしました" if after else "担当なしにしました"}
-    if not is_htmx(request):
+    if not is_htmx(case.request):
         if "caseload_error" in feedback:
-            return _page(request, conn, session, profile_id, caseload=feedback, status=422)
+            return case.page(caseload=feedback, status=422)
         return RedirectResponse(f"/profiles/{profile_id}/notes#caseload", status_code=303)
-    context = {"profile": profile} | _caseload_context(conn, profile_id, **feedback)
-    return render(request, "profiles/_caseload.html", context)
+    return case.caseload(profile, **feedback)
 
 
 def _account_id(value: str) -> int | None:

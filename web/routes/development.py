@@ -3,6 +3,7 @@ gap-report group or from scratch), registering it as a listing (admins), and the
 hosts.
 The rules live in matcher/development; these routes parse, call and render."""
 
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from typing import Annotated, Any
@@ -118,80 +119,83 @@ def _notes_context(conn: Conn, candidate: Candidate, **feedback: Any) -> dict[st
     } | feedback
 
 
-def _candidate_page(
-    request: Request, conn: Conn, session: Session, candidate_id: int, **extra: Any
-) -> HTMLResponse:
-    status = extra.pop("status", 200)
-    candidate = pipeline.get_candidate(conn, candidate_id)
-    context = _notes_context(conn, candidate, **extra.pop("notes", {}))
-    context |= {
-        "stage_labels": STAGE_LABELS,
-        "kinds": LABELS[Kind],
-        "moves": pipeline.moves_from(candidate.stage),
-        "history": pipeline.stage_history(conn, candidate_id=candidate_id),
-        "stage_typed": {"stage": "", "reason": ""} | extra.pop("stage_typed", {}),
-        "stage_errors": extra.pop("stage_errors", {}),
-        "may_register": session.user.role == "admin",
-    } | extra
-    return render(request, "development/candidate.html", context, status_code=status)
+@dataclass
+class CandidatePage:
+    """A 開拓候補's page: its notes and its stage, with what a refused form had typed and its errors."""
+
+    request: Request
+    candidate_id: int
+    conn: Conn
+    session: OrganiserSession
+
+    def show(self, **extra: Any) -> HTMLResponse:
+        status = extra.pop("status", 200)
+        conn, candidate_id = self.conn, self.candidate_id
+        candidate = pipeline.get_candidate(conn, candidate_id)
+        context = _notes_context(conn, candidate, **extra.pop("notes", {}))
+        context |= {
+            "stage_labels": STAGE_LABELS,
+            "kinds": LABELS[Kind],
+            "moves": pipeline.moves_from(candidate.stage),
+            "history": pipeline.stage_history(conn, candidate_id=candidate_id),
+            "stage_typed": {"stage": "", "reason": ""} | extra.pop("stage_typed", {}),
+            "stage_errors": extra.pop("stage_errors", {}),
+            "may_register": self.session.user.role == "admin",
+        } | extra
+        return render(self.request, "development/candidate.html", context, status_code=status)
+
+    def notes(self, feedback: dict[str, Any]) -> HTMLResponse:
+        """The notes alone, for htmx."""
+        candidate = pipeline.get_candidate(self.conn, self.candidate_id)
+        context = _notes_context(self.conn, candidate, **feedback)
+        return render(self.request, "development/_notes.html", context)
+
+
+Candidacy = Annotated[CandidatePage, Depends()]
 
 
 @router.get("/development/{candidate_id}", response_class=HTMLResponse)
-def candidate_page(
-    request: Request, candidate_id: int, conn: Conn, session: OrganiserSession
-) -> HTMLResponse:
+def candidate_page(page: Candidacy) -> HTMLResponse:
     """開拓候補のページ: 段階、経過の記録、段階を動かす、登録する."""
-    return _candidate_page(request, conn, session, candidate_id)
+    return page.show()
 
 
 @router.post("/development/{candidate_id}/stage", response_class=HTMLResponse)
 def move_candidate(
-    request: Request,
-    candidate_id: int,
-    conn: Conn,
-    session: OrganiserSession,
+    page: Candidacy,
     stage: Annotated[str, Form(max_length=40)] = "",
     reason: Annotated[str, Form(max_length=pipeline.MAX_REASON * 2)] = "",
 ) -> Response:
     """段階を動かします（見送りには理由が要ります。登録済は社会資源の登録で自動的になります）。"""
+    candidate_id = page.candidate_id
     try:
-        pipeline.move(conn, candidate_id=candidate_id, to=stage, reason=reason, by=session.user)
+        pipeline.move(page.conn, candidate_id=candidate_id, to=stage, reason=reason, by=page.session.user)
     except (Invalid, Conflict) as exc:
         errors = {exc.field or "stage": exc.message}
         typed = {"stage": stage, "reason": reason}
         status = 422 if isinstance(exc, Invalid) else 409
-        return _candidate_page(
-            request, conn, session, candidate_id, stage_typed=typed, stage_errors=errors, status=status
-        )
+        return page.show(stage_typed=typed, stage_errors=errors, status=status)
     return RedirectResponse(f"/development/{candidate_id}?moved={stage}#stage", status_code=303)
 
 
 @router.post("/development/{candidate_id}/notes", response_class=HTMLResponse)
 def write_note(
-    request: Request,
-    candidate_id: int,
-    conn: Conn,
-    session: OrganiserSession,
+    page: Candidacy,
     body: Annotated[str, Form(max_length=pipeline.MAX_NOTE * 2)] = "",
     written_on: DateText = "",
 ) -> Response:
     """経過を1件記録します。誤りは欄の横に表示し、書いた内容は残します。"""
-
-    def notes(feedback: dict[str, Any]) -> HTMLResponse:
-        candidate = pipeline.get_candidate(conn, candidate_id)
-        return render(request, "development/_notes.html", _notes_context(conn, candidate, **feedback))
-
-    candidate_page = partial(_candidate_page, request, conn, session, candidate_id)
+    candidate_id = page.candidate_id
     return note_added(
-        request,
+        page.request,
         lambda on: pipeline.add_note(
-            conn, candidate_id=candidate_id, written_on=on, text=body, by=session.user
+            page.conn, candidate_id=candidate_id, written_on=on, text=body, by=page.session.user
         ),
         written_on=written_on,
         body=body,
         then=f"/development/{candidate_id}#notes",
-        page=lambda feedback: candidate_page(notes=feedback, status=422),
-        section=notes,
+        page=lambda feedback: page.show(notes=feedback, status=422),
+        section=page.notes,
     )
 
 

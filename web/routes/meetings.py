@@ -3,6 +3,7 @@ plain, phone-friendly one for members, and the JSON API of interfaces.md. Who ma
 matcher/meetings/service.py; refusals are the domain's errors, answered by web/app.py's handlers."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 from typing import Annotated, Any, Literal
@@ -151,66 +152,50 @@ def _member_page(
     return render(request, "meetings/member.html", context)
 
 
-def _change(
-    request: Request,
-    conn: Conn,
-    settings: Settings,
-    meeting_id: int,
-    change: Callable[[], object],
-    *,
-    typed: dict[str, str],
-    anchor: str,
-) -> Response:
-    """Makes an organiser's change and goes back to its place on the meeting's page; a refusal (bad input,
-    or a case the kind of meeting may not discuss: a Conflict) is shown beside its field."""
-    return changed_or_refused(
-        change,
-        then=f"/meetings/{meeting_id}#{anchor}",
-        again=partial(_organiser_page, request, conn, settings, meeting_id),
-        typed=typed,
-        refusals=(Invalid, Conflict),
-    )
+@dataclass
+class MeetingChange:
+    """An organiser's change on a meeting's page: made, then back to its place on the page; a refusal (bad
+    input, or a case the kind of meeting may not discuss: a Conflict) is shown beside its field."""
+
+    request: Request
+    meeting_id: int
+    conn: Conn
+    settings: CurrentSettings
+    session: OrganiserSession
+
+    def made(self, change: Callable[[], object], *, typed: dict[str, str], anchor: str) -> Response:
+        return changed_or_refused(
+            change,
+            then=f"/meetings/{self.meeting_id}#{anchor}",
+            again=partial(_organiser_page, self.request, self.conn, self.settings, self.meeting_id),
+            typed=typed,
+            refusals=(Invalid, Conflict),
+        )
+
+
+OrganiserChange = Annotated[MeetingChange, Depends()]
 
 
 @router.post("/meetings/{meeting_id}/members", response_class=HTMLResponse)
-def add_member_page(
-    request: Request,
-    meeting_id: int,
-    conn: Conn,
-    settings: CurrentSettings,
-    session: OrganiserSession,
-    name: Annotated[str, Form(max_length=200)] = "",
-) -> Response:
+def add_member_page(page: OrganiserChange, name: Annotated[str, Form(max_length=200)] = "") -> Response:
     """構成員のアカウントを会議に加えます."""
-    add = partial(service.add_member, conn, meeting_id=meeting_id, name=name, by=session.user)
-    return _change(request, conn, settings, meeting_id, add, typed={"name": name}, anchor="members")
+    add = partial(service.add_member, page.conn, meeting_id=page.meeting_id, name=name, by=page.session.user)
+    return page.made(add, typed={"name": name}, anchor="members")
 
 
 @router.post("/meetings/{meeting_id}/cases", response_class=HTMLResponse)
-def add_case_page(
-    request: Request,
-    meeting_id: int,
-    conn: Conn,
-    settings: CurrentSettings,
-    session: OrganiserSession,
-    profile_id: Annotated[str, Form(max_length=100)] = "",
-) -> Response:
+def add_case_page(page: OrganiserChange, profile_id: Annotated[str, Form(max_length=100)] = "") -> Response:
     """ニーズプロファイルを議題にします（重層的支援会議は本人同意が「すべて」の方だけ）."""
-    add = partial(service.add_case, conn, meeting_id=meeting_id, profile_id=profile_id, by=session.user)
-
-    return _change(
-        request, conn, settings, meeting_id, add, typed={"profile_id": profile_id}, anchor="agenda"
+    add = partial(
+        service.add_case, page.conn, meeting_id=page.meeting_id, profile_id=profile_id, by=page.session.user
     )
+    return page.made(add, typed={"profile_id": profile_id}, anchor="agenda")
 
 
 @router.post("/meetings/{meeting_id}/cases/{profile_id}/minutes", response_class=HTMLResponse)
 def add_minute_page(
-    request: Request,
-    meeting_id: int,
+    page: OrganiserChange,
     profile_id: str,
-    conn: Conn,
-    settings: CurrentSettings,
-    session: OrganiserSession,
     shared: Annotated[str, Form(max_length=MAX_MINUTE * 2)] = "",
     actions: Annotated[str, Form(max_length=MAX_MINUTE * 2)] = "",
     next_review_on: DateText = "",
@@ -220,16 +205,16 @@ def add_minute_page(
 
     def add() -> object:
         return service.add_minute(
-            conn,
-            meeting_id=meeting_id,
+            page.conn,
+            meeting_id=page.meeting_id,
             profile_id=profile_id,
             shared=shared,
             actions=actions,
             next_review_on=form_date(next_review_on, "next_review_on"),
-            by=session.user,
+            by=page.session.user,
         )
 
-    return _change(request, conn, settings, meeting_id, add, typed=typed, anchor=f"case-{profile_id}")
+    return page.made(add, typed=typed, anchor=f"case-{profile_id}")
 
 
 @router.post("/meetings/{meeting_id}/acknowledge", response_class=HTMLResponse)
