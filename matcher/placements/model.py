@@ -11,6 +11,8 @@ END_REASONS = LABELS[EndReason]
 # What a coordinator may choose when ending a placement (a host's decline is recorded by its answer).
 CHOSEN_END_REASONS = {code: text for code, text in END_REASONS.items() if code != EndReason.host_declined}
 LIVE = ("confirmed", "referred", "trial", "active")
+# What a placement ends in (the view live_placement is every other status).
+FINISHED = ("ended", "cancelled")
 
 # action → (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {

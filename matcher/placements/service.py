@@ -24,6 +24,7 @@ from matcher.notifications import messages, outbox
 from matcher.placements.model import (
     ACTION_LABELS,
     CHOSEN_END_REASONS,
+    FINISHED,
     FOLLOWUP_EARLY_DAYS,
     FOLLOWUP_MONTHS,
     TRANSITIONS,
@@ -193,7 +194,7 @@ def advance(
         raise PlacementError(f"「{action}」という操作はありません")
     allowed, target = TRANSITIONS[action]
     with conn.transaction():
-        if target in ("ended", "cancelled"):
+        if target in FINISHED:
             # the listing first, then the placement: the order confirm takes them in, so they never deadlock
             listing = conn.execute(SQL.resource_of, {"id": placement_id}).fetchone()
             if listing is not None:
@@ -232,7 +233,7 @@ def advance(
                 "wellbeing": wellbeing if target == "active" else None,
             },
         )
-        if before.reserved and target in ("ended", "cancelled"):
+        if before.reserved and target in FINISHED:
             free_place(conn, before, actor)
         _update_profile_status(conn, before.profile_id, target, actor)
         after = get_placement(conn, placement_id=placement_id)

@@ -10,7 +10,7 @@ import psycopg
 from matcher.accounts import audit
 from matcher.core.vocabulary import Consent
 from matcher.errors import NotAllowed
-from matcher.placements.model import Placement
+from matcher.placements.model import LIVE, Placement
 from matcher.placements.service import get_placement
 from matcher.profiles.model import NeedsProfile
 from matcher.profiles.store import get_profile
@@ -44,7 +44,7 @@ def referral_sheet(conn: psycopg.Connection, *, placement_id: int, actor: str) -
     assert isinstance(profile, NeedsProfile) and listing is not None
     if profile.consent != Consent.full:
         raise NotAllowed("本人同意（受け入れ先への情報提供）がないため、紹介票は作れません")
-    if placement.status not in ("confirmed", "referred", "trial", "active"):
+    if placement.status not in LIVE:
         raise NotAllowed("終了・取り消しのつなぎ先の紹介票は作れません")
     row = conn.execute(SQL.coordinator_contact, {"name": placement.confirmed_by}).fetchone()
     audit.log(
