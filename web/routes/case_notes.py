@@ -75,11 +75,10 @@ class Caseload(ProfileRequest):
         return render(self.request, "profiles/_caseload.html", context)
 
     def section(self, shown: Callable[[NeedsProfile], HTMLResponse]) -> HTMLResponse:
-        """The section `shown` gives for htmx; without it, the whole page."""
-        profile = self.profile()
+        """The section `shown` gives for htmx; without it, the whole page (each reads the profile once)."""
         if not is_htmx(self.request):
             return self.page()
-        return shown(profile)
+        return shown(self.profile())
 
 
 CaseloadPage = Annotated[Caseload, Depends()]
